@@ -1,0 +1,13 @@
+//! TIP Atlas ingestion: turns the bytes of a country narrative into a `tip.v1.Report` with
+//! diagnostics (line, column, message). Knows nothing of gRPC or of storage.
+
+pub mod decode;
+mod diagnostics;
+mod layout;
+mod parse;
+mod recommendations;
+mod statements;
+
+pub use decode::Encoding;
+pub use diagnostics::Diagnostics;
+pub use parse::{Hints, ParsedDocument, parse_document};

@@ -1,0 +1,743 @@
+//! Document bytes to a `Report`: decoding, heading, body, verdict sentences, recommendations,
+//! completeness, and every problem on the way with its line and column.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+use sha2::{Digest, Sha256};
+use tip_model::pb::{
+    Completeness, Recommendation, Report, Section, SectionKind, Source, StandardsFinding, Tier,
+};
+use tip_model::tier::tier_label;
+use tip_model::{Country, CountryRegistry, ReportName, ReportYear, parse_tier};
+
+use crate::decode::{Encoding, decode};
+use crate::diagnostics::{Diagnostics, Position};
+use crate::layout::{self, Block, Line, Paragraph};
+use crate::{recommendations, statements};
+
+/// What the caller knows of a document beyond its bytes. A hint fills what the text does not
+/// say; a hint that contradicts the text is reported as a warning and the text wins.
+#[derive(Clone, Debug, Default)]
+pub struct Hints {
+    /// Country name, alias or ISO3 code.
+    pub country: Option<String>,
+    /// Report year.
+    pub year: Option<i64>,
+    /// Where the document came from.
+    pub source_uri: Option<String>,
+}
+
+/// The outcome of reading one document.
+#[derive(Clone, Debug)]
+pub struct ParsedDocument {
+    /// The report as far as it could be read; `name` is set only when country and year are known.
+    pub report: Report,
+    /// Errors (the document must not be stored) and warnings (stored with the report).
+    pub diagnostics: Diagnostics,
+    /// The encoding detected.
+    pub encoding: Encoding,
+}
+
+impl ParsedDocument {
+    /// Whether the document can be stored: it has no errors.
+    pub fn is_ok(&self) -> bool {
+        self.diagnostics.errors.is_empty()
+    }
+
+    /// The report's resource name, when country and year are known.
+    pub fn report_name(&self) -> Option<ReportName> {
+        ReportName::parse(&self.report.name).ok()
+    }
+}
+
+/// Reads a country narrative. Never panics: whatever the bytes, the result is a report, possibly
+/// empty, with diagnostics saying what is missing.
+pub fn parse_document(bytes: &[u8], hints: &Hints) -> ParsedDocument {
+    let registry = CountryRegistry::global();
+    let decoded = decode(bytes);
+    let mut diagnostics = Diagnostics::default();
+    for (offset, message) in &decoded.errors {
+        diagnostics.error(
+            Position::in_text(&decoded.text, *offset),
+            "encoding",
+            message.clone(),
+        );
+    }
+    for (offset, message) in &decoded.warnings {
+        diagnostics.warn(
+            Position::in_text(&decoded.text, *offset),
+            "encoding",
+            message.clone(),
+        );
+    }
+    let mut report = Report {
+        source: Some(Source {
+            uri: hints.source_uri.clone().unwrap_or_default(),
+            encoding: decoded.encoding.to_string(),
+            content_sha256: hex_sha256(bytes),
+            ..Source::default()
+        }),
+        ..Report::default()
+    };
+    if !diagnostics.errors.is_empty() {
+        return ParsedDocument {
+            report,
+            diagnostics,
+            encoding: decoded.encoding,
+        };
+    }
+    if decoded.text.trim().is_empty() {
+        diagnostics.error(Position::DOCUMENT, "empty", "the document is empty");
+        return ParsedDocument {
+            report,
+            diagnostics,
+            encoding: decoded.encoding,
+        };
+    }
+
+    let lines = layout::lines(&decoded.text);
+    let mut reader = Reader {
+        registry,
+        diagnostics,
+        report: &mut report,
+    };
+    reader.read(&lines, hints);
+    let diagnostics = reader.diagnostics;
+    if let Some(source) = report.source.as_mut() {
+        source.title_line = source.title_line.trim().to_owned();
+    }
+    report.warnings = diagnostics.warnings.clone();
+    ParsedDocument {
+        report,
+        diagnostics,
+        encoding: decoded.encoding,
+    }
+}
+
+fn hex_sha256(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// What the heading and title lines establish.
+#[derive(Default)]
+struct Header {
+    country: Option<(&'static Country, Position)>,
+    year: Option<(i64, Position)>,
+    tier: Option<(Tier, Position)>,
+}
+
+struct Reader<'a> {
+    registry: &'static CountryRegistry,
+    diagnostics: Diagnostics,
+    report: &'a mut Report,
+}
+
+impl Reader<'_> {
+    fn read(&mut self, lines: &[Line], hints: &Hints) {
+        let (header, body) = self.header(lines);
+        let blocks = layout::blocks(&body, self.registry);
+        self.body(blocks);
+        let intro = self.report.paragraphs.join("\n");
+        let whole = self.whole_text();
+
+        let country = self.settle_country(header.country, &whole, hints);
+        let year = self.settle_year(header.year, hints);
+        self.settle_tier(header.tier, &whole);
+        self.report.finding = statements::finding(if intro.is_empty() { &whole } else { &intro })
+            .map_or(StandardsFinding::Unspecified, |(finding, _)| finding)
+            as i32;
+        self.settle_completeness(lines, year.map(ReportYear::get));
+
+        if let Some(country) = country {
+            self.report.country = tip_model::names::country_name(country.iso3);
+        }
+        if let Some(year) = year {
+            self.report.year = year.get();
+        }
+        if let (Some(country), Some(year)) = (country, year) {
+            self.report.name = ReportName {
+                country: country.iso3,
+                year,
+            }
+            .to_string();
+        }
+    }
+
+    fn source(&mut self) -> &mut Source {
+        self.report.source.get_or_insert_with(Source::default)
+    }
+
+    /// Reads banner, page title and heading lines; returns what they say and the body's lines.
+    fn header(&mut self, lines: &[Line]) -> (Header, Vec<Line>) {
+        let mut header = Header::default();
+        let mut index = 0;
+        let skip_blank = |index: &mut usize| {
+            while lines.get(*index).is_some_and(|l| l.text.trim().is_empty()) {
+                *index += 1;
+            }
+        };
+        skip_blank(&mut index);
+        while lines.get(index).is_some_and(|l| layout::is_banner(&l.text)) {
+            index += 1;
+            skip_blank(&mut index);
+        }
+        let mut title_lines = Vec::new();
+        if let Some(line) = lines.get(index)
+            && let Some((year, year_offset, country, country_offset)) =
+                layout::page_title(&line.text)
+        {
+            header.year = Some((
+                year,
+                Position::in_line(line.number, &line.text, year_offset),
+            ));
+            header.country = self.country_at(&country, line, country_offset);
+            title_lines.push(line.text.clone());
+            index += 1;
+            skip_blank(&mut index);
+        }
+        let heading = lines
+            .get(index)
+            .and_then(|line| Some((line, layout::heading(&line.text)?)));
+        let mut body: Vec<Line> = Vec::new();
+        if let Some((line, heading)) = heading {
+            index += 1;
+            title_lines.push(line.text.clone());
+            self.heading(line, &heading, &mut header);
+            // A PDF heading split over two lines: "MALI: TIER 2", then "WATCH LIST ..." next.
+            if let (Some((Tier::Tier2, _)), Some(next)) = (header.tier, lines.get(index))
+                && let Some(rest) = strip_prefix_ignore_case(next.text.trim_start(), "watch list")
+            {
+                header.tier = header.tier.map(|(_, at)| (Tier::Tier2WatchList, at));
+                self.diagnostics.warn(Position::line(next.number), "split-heading", "the heading continues on this line (\"WATCH LIST\"): read as Tier 2 Watch List");
+                body.push(Line {
+                    number: next.number,
+                    text: rest.trim_start().to_owned(),
+                });
+                index += 1;
+            }
+        }
+        self.source().title_line = title_lines.join("\n");
+        body.extend(lines[index.min(lines.len())..].iter().cloned());
+        (header, body)
+    }
+
+    /// Reads the country heading and the title that may follow it on the same line.
+    fn heading(&mut self, line: &Line, heading: &layout::Heading, header: &mut Header) {
+        let heading_country = self.country_at(&heading.country, line, heading.country_offset);
+        if let (Some((page, _)), Some((country, at))) = (header.country, heading_country)
+            && page.iso3 != country.iso3
+        {
+            self.diagnostics.warn(
+                at,
+                "country-conflict",
+                format!(
+                    "the heading names {} but the page title {}",
+                    country.display_name, page.display_name
+                ),
+            );
+        }
+        header.country = header.country.or(heading_country);
+
+        let tier_at = Position::in_line(line.number, &line.text, heading.tier_offset);
+        match parse_tier(&heading.tier) {
+            Some(tier) => header.tier = Some((tier, tier_at)),
+            None => self.diagnostics.error(
+                tier_at,
+                "tier",
+                format!("the heading's tier {:?} is not a tier: expected Tier 1, Tier 2, Tier 2 Watch List, Tier 3 or Special Case", heading.tier),
+            ),
+        }
+
+        let facts = layout::title_facts(&heading.rest);
+        if let Some((year, offset)) = facts.year {
+            header.year = Some((
+                year,
+                Position::in_line(line.number, &line.text, heading.rest_offset + offset),
+            ));
+        }
+        if let Some((name, offset)) = &facts.country
+            && let Some(named) = self.registry.resolve(name)
+            && let Some((heading_country, _)) = header.country
+            && named.iso3 != heading_country.iso3
+        {
+            let at = Position::in_line(line.number, &line.text, heading.rest_offset + offset);
+            self.diagnostics.warn(
+                at,
+                "country-conflict",
+                format!(
+                    "the title ends with {} but the heading names {}",
+                    named.display_name, heading_country.display_name
+                ),
+            );
+        }
+        let source = self.source();
+        source.extracted_in_part = facts.extracted_in_part;
+        source.publisher = facts.publisher;
+    }
+
+    /// Resolves a country named in a heading; an unknown name is an error at its place.
+    fn country_at(
+        &mut self,
+        name: &str,
+        line: &Line,
+        offset: usize,
+    ) -> Option<(&'static Country, Position)> {
+        let at = Position::in_line(line.number, &line.text, offset);
+        match self.registry.resolve(name) {
+            Some(country) => Some((country, at)),
+            None => {
+                self.diagnostics.error(
+                    at,
+                    "country",
+                    format!("{name:?} is not a country or territory the TIP Report ranks"),
+                );
+                None
+            }
+        }
+    }
+
+    /// Sorts body blocks into opening paragraphs and titled sections, and reads recommendations.
+    fn body(&mut self, blocks: Vec<Block>) {
+        let mut opening = Vec::new();
+        let mut sections: Vec<(Section, Vec<Paragraph>)> = Vec::new();
+        for block in blocks {
+            match block {
+                Block::Heading(heading) => {
+                    let section = Section {
+                        kind: heading.kind as i32,
+                        title: heading.title,
+                        paragraphs: Vec::new(),
+                    };
+                    sections.push((section, heading.inline.into_iter().collect()));
+                }
+                Block::Paragraph(paragraph) => {
+                    let paragraph = self.clean(paragraph);
+                    match sections.last_mut() {
+                        Some((_, paragraphs)) => paragraphs.push(paragraph),
+                        None => opening.push(paragraph),
+                    }
+                }
+            }
+        }
+        if !sections
+            .iter()
+            .any(|(s, _)| s.kind == SectionKind::Recommendations as i32)
+            && let Some(headless) = self.headless_recommendations(&mut opening)
+        {
+            sections.insert(0, headless);
+        }
+        self.report.paragraphs = opening.into_iter().map(|p| p.text).collect();
+        let mut recommendations = Vec::new();
+        for (section, paragraphs) in &mut sections {
+            if section.kind == SectionKind::Recommendations as i32 {
+                recommendations.extend(recommendations::split(paragraphs));
+            }
+            section.paragraphs = paragraphs.iter().map(|p| p.text.clone()).collect();
+        }
+        self.report.sections = sections.into_iter().map(|(section, _)| section).collect();
+        self.report.recommendations = recommendations
+            .into_iter()
+            .map(|text| Recommendation { text })
+            .collect();
+    }
+
+    /// State.gov pages lose the "Prioritized Recommendations" heading: a closing run of
+    /// paragraphs that each open with an imperative verb, after the opening paragraphs, is read as
+    /// the recommendations.
+    fn headless_recommendations(
+        &mut self,
+        opening: &mut Vec<Paragraph>,
+    ) -> Option<(Section, Vec<Paragraph>)> {
+        let run = opening
+            .iter()
+            .skip(1)
+            .rev()
+            .take_while(|p| opens_with_imperative(&p.text))
+            .count();
+        if run == 0 {
+            return None;
+        }
+        let items = opening.split_off(opening.len() - run);
+        self.diagnostics.warn(
+            Position::line(items[0].line),
+            "recommendations-without-heading",
+            "paragraphs of imperative sentences follow the summary without a heading: read as the recommendations",
+        );
+        let section = Section {
+            kind: SectionKind::Recommendations as i32,
+            title: String::new(),
+            paragraphs: Vec::new(),
+        };
+        Some((section, items))
+    }
+
+    /// Undoes the artifacts of PDF text extraction where the rule is clear, warning each time.
+    fn clean(&mut self, paragraph: Paragraph) -> Paragraph {
+        let (text, fixes) = clean_pdf_artifacts(&paragraph.text, self.registry);
+        for (offset, message) in fixes {
+            let at = Position::in_line(paragraph.line, &paragraph.text, offset);
+            self.diagnostics.warn(at, "pdf-artifact", message);
+        }
+        Paragraph {
+            text,
+            line: paragraph.line,
+        }
+    }
+
+    /// The opening paragraphs and every section, as one text for sentence searches.
+    fn whole_text(&self) -> String {
+        let sections = self
+            .report
+            .sections
+            .iter()
+            .flat_map(|s| s.paragraphs.iter());
+        self.report
+            .paragraphs
+            .iter()
+            .chain(sections)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    fn settle_country(
+        &mut self,
+        from_header: Option<(&'static Country, Position)>,
+        text: &str,
+        hints: &Hints,
+    ) -> Option<&'static Country> {
+        let hinted = match hints
+            .country
+            .as_deref()
+            .map(str::trim)
+            .filter(|h| !h.is_empty())
+        {
+            Some(hint) => match self.registry.resolve(hint) {
+                Some(country) => Some(country),
+                None => {
+                    self.diagnostics.error(Position::DOCUMENT, "hint", format!("the country hint {hint:?} is not a country or territory the TIP Report ranks"));
+                    None
+                }
+            },
+            None => None,
+        };
+        let from_text = from_header
+            .map(|(country, at)| (country, at, "the heading"))
+            .or_else(|| {
+                statements::subject_country(text, self.registry)
+                    .map(|(country, _)| (country, Position::DOCUMENT, "the text"))
+            });
+        match (from_text, hinted) {
+            (Some((country, at, origin)), Some(hint)) if hint.iso3 != country.iso3 => {
+                self.diagnostics.warn(
+                    at,
+                    "hint-conflict",
+                    format!(
+                        "the country hint says {} but {origin} says {}: kept {}",
+                        hint.display_name, country.display_name, country.display_name
+                    ),
+                );
+                Some(country)
+            }
+            (Some((country, _, _)), _) => Some(country),
+            (None, Some(hint)) => Some(hint),
+            (None, None) => {
+                if self.diagnostics.errors.iter().all(|e| e.code != "country") {
+                    self.diagnostics.error(Position::DOCUMENT, "no-country", "the document names no country: no heading such as \"MALI (Tier 2)\" and no sentence such as \"The Government of Mali ...\"; give a country hint");
+                }
+                None
+            }
+        }
+    }
+
+    fn settle_year(
+        &mut self,
+        from_header: Option<(i64, Position)>,
+        hints: &Hints,
+    ) -> Option<ReportYear> {
+        let hinted = hints.year.and_then(|year| match ReportYear::new(year) {
+            Ok(year) => Some(year),
+            Err(e) => {
+                self.diagnostics
+                    .error(Position::DOCUMENT, "hint", format!("the year hint: {e}"));
+                None
+            }
+        });
+        let stated = from_header.and_then(|(year, at)| match ReportYear::new(year) {
+            Ok(year) => Some((year, at)),
+            Err(e) => {
+                self.diagnostics.error(at, "year", e.to_string());
+                None
+            }
+        });
+        match (stated, hinted) {
+            (Some((year, at)), Some(hint)) if hint != year => {
+                self.diagnostics.warn(
+                    at,
+                    "hint-conflict",
+                    format!("the year hint says {hint} but the title says {year}: kept {year}"),
+                );
+                Some(year)
+            }
+            (Some((year, _)), _) => Some(year),
+            (None, Some(hint)) => Some(hint),
+            (None, None) => {
+                if from_header.is_none() {
+                    self.diagnostics.error(Position::DOCUMENT, "no-year", "the document states no report year (no title such as \"... 2023 TIP Report\"); give a year hint");
+                }
+                None
+            }
+        }
+    }
+
+    /// The heading's tier wins over the text's; the text's fills a missing heading.
+    fn settle_tier(&mut self, from_heading: Option<(Tier, Position)>, text: &str) {
+        let stated = statements::tier_statement(text);
+        if let Some(statement) = stated {
+            self.report.tier_change = statement.change as i32;
+        }
+        let tier = match (from_heading, stated) {
+            (Some((heading, at)), Some(statement)) if statement.tier != heading => {
+                self.diagnostics.warn(
+                    at,
+                    "tier-conflict",
+                    format!(
+                        "the heading says {} but the text says {}: kept the heading's {}",
+                        tier_label(heading),
+                        tier_label(statement.tier),
+                        tier_label(heading)
+                    ),
+                );
+                heading
+            }
+            (Some((heading, _)), _) => heading,
+            (None, Some(statement)) => statement.tier,
+            (None, None) => Tier::Unspecified,
+        };
+        self.report.tier = tier as i32;
+    }
+
+    fn settle_completeness(&mut self, lines: &[Line], year: Option<i32>) {
+        let last = lines.iter().rev().find(|l| !l.text.trim().is_empty());
+        let completeness = match last {
+            Some(line) if !layout::ends_sentence(&line.text) => {
+                let at = Position {
+                    line: line.number as u32,
+                    column: line.text.chars().count() as u32,
+                };
+                self.diagnostics.warn(
+                    at,
+                    "truncated",
+                    "the text stops in the middle of a sentence: it looks cut off",
+                );
+                Completeness::Truncated
+            }
+            _ => {
+                let has =
+                    |kind: SectionKind| self.report.sections.iter().any(|s| s.kind == kind as i32);
+                let all_sections = has(SectionKind::TraffickingProfile)
+                    || (has(SectionKind::Prosecution)
+                        && has(SectionKind::Protection)
+                        && has(SectionKind::Prevention));
+                let extracted = self
+                    .report
+                    .source
+                    .as_ref()
+                    .is_some_and(|s| s.extracted_in_part);
+                // Narratives had no titled sections before the 2005 report.
+                if !extracted && (all_sections || year.is_some_and(|y| y < 2005)) {
+                    Completeness::Complete
+                } else {
+                    Completeness::Excerpt
+                }
+            }
+        };
+        self.report.completeness = completeness as i32;
+    }
+}
+
+fn strip_prefix_ignore_case<'t>(text: &'t str, prefix: &str) -> Option<&'t str> {
+    let head = text.get(..prefix.len())?;
+    head.eq_ignore_ascii_case(prefix)
+        .then(|| &text[prefix.len()..])
+}
+
+/// Verbs that open recommendations ("Vigorously investigate ...", "Amend ...").
+const IMPERATIVES: &[&str] = &[
+    "adopt",
+    "allocate",
+    "amend",
+    "approve",
+    "increase",
+    "implement",
+    "improve",
+    "investigate",
+    "institutionalize",
+    "cease",
+    "conduct",
+    "continue",
+    "coordinate",
+    "create",
+    "criminalize",
+    "dedicate",
+    "develop",
+    "draft",
+    "empower",
+    "enact",
+    "encourage",
+    "enforce",
+    "ensure",
+    "establish",
+    "expand",
+    "finalize",
+    "formalize",
+    "fund",
+    "hold",
+    "identify",
+    "provide",
+    "prosecute",
+    "proactively",
+    "protect",
+    "raise",
+    "refer",
+    "reduce",
+    "screen",
+    "seek",
+    "strengthen",
+    "take",
+    "train",
+    "undertake",
+    "update",
+    "use",
+    "vigorously",
+    "work",
+    "make",
+    "pass",
+    "allow",
+    "consistently",
+    "systematically",
+    "significantly",
+    "monitor",
+    "prevent",
+    "prohibit",
+    "publish",
+    "regulate",
+    "designate",
+    "disseminate",
+    "eliminate",
+    "end",
+    "extend",
+    "facilitate",
+    "issue",
+    "enhance",
+    "respect",
+];
+
+fn opens_with_imperative(text: &str) -> bool {
+    let first = text.split_whitespace().next().unwrap_or("");
+    first.chars().next().is_some_and(char::is_uppercase)
+        && IMPERATIVES.contains(&first.to_lowercase().as_str())
+}
+
+static PAGE_HEADER: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(\d{1,4})(\p{Lu}[\p{Lu} ,.'’&()-]*\p{Lu})(\p{Ll})").unwrap());
+
+/// PDF extraction artifacts of the 2018 report parse: a running page number and page header
+/// glued into the text ("provide care 292MALIirrespective"), "Š" for an em dash, "ﬁ"/"ﬂ" for
+/// curly double quotes. Returns the cleaned text and, per fix, its byte offset and a message.
+pub(crate) fn clean_pdf_artifacts(
+    text: &str,
+    registry: &CountryRegistry,
+) -> (String, Vec<(usize, String)>) {
+    let mut fixes = Vec::new();
+    let mut cleaned = String::with_capacity(text.len());
+    let mut last = 0;
+    for caps in PAGE_HEADER.captures_iter(text) {
+        let (Some(whole), Some(number), Some(name), Some(next)) =
+            (caps.get(0), caps.get(1), caps.get(2), caps.get(3))
+        else {
+            continue;
+        };
+        if registry.resolve(name.as_str()).is_none() {
+            continue;
+        }
+        cleaned.push_str(&text[last..whole.start()]);
+        last = next.start();
+        fixes.push((
+            whole.start(),
+            format!(
+                "removed the page number and running header {:?} glued into the text",
+                format!("{}{}", number.as_str(), name.as_str())
+            ),
+        ));
+    }
+    cleaned.push_str(&text[last..]);
+
+    let chars: Vec<char> = cleaned.chars().collect();
+    let mut out = String::with_capacity(cleaned.len());
+    let mut dashes = 0;
+    let mut quotes = 0;
+    for (i, &c) in chars.iter().enumerate() {
+        let before = i.checked_sub(1).map(|j| chars[j]);
+        let after = chars.get(i + 1).copied();
+        match c {
+            // An em dash between words; a capital Š that starts a word (Šiauliai) is a letter.
+            'Š' if before.is_some_and(|b| b.is_alphanumeric() || b == ')' || b == ',') => {
+                out.push('—');
+                dashes += 1;
+            }
+            'ﬁ' if !before.is_some_and(char::is_alphanumeric)
+                && after.is_some_and(|a| !a.is_whitespace())
+                && chars[i..].contains(&'ﬂ') =>
+            {
+                out.push('“');
+                quotes += 1;
+            }
+            'ﬂ' if !after.is_some_and(char::is_alphabetic) => {
+                out.push('”');
+                quotes += 1;
+            }
+            'ﬁ' => out.push_str("fi"),
+            'ﬂ' => out.push_str("fl"),
+            c => out.push(c),
+        }
+    }
+    if dashes > 0 {
+        fixes.push((0, format!("read {dashes} \"Š\" between words as em dashes")));
+    }
+    if quotes > 0 {
+        fixes.push((
+            0,
+            format!("read {quotes} \"ﬁ\"/\"ﬂ\" as curly double quotes"),
+        ));
+    }
+    (out, fixes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cleans_pdf_artifacts() {
+        let registry = CountryRegistry::global();
+        let (text, fixes) = clean_pdf_artifacts(
+            "provide care to all victims, 292MALIirrespective of periodŠthe same; for ﬁcommunity protection.ﬂ Šiauliai",
+            registry,
+        );
+        assert_eq!(
+            text,
+            "provide care to all victims, irrespective of period—the same; for “community protection.” Šiauliai"
+        );
+        assert_eq!(fixes.len(), 3);
+        let (text, _) = clean_pdf_artifacts(
+            "serve as 73ANTIGUA AND BARBUDAcouriers and 2017 NAPTIPx",
+            registry,
+        );
+        assert_eq!(text, "serve as couriers and 2017 NAPTIPx");
+    }
+}

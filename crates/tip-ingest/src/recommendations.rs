@@ -1,0 +1,155 @@
+//! Recommendations in every form the reports used: one per paragraph ("Prioritized
+//! Recommendations"), one semicolon-separated paragraph ("Recommendations for X: a; b; and
+//! c."), list items, and items glued together when list markup was stripped ("traffickers.Vigorously").
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use crate::layout::{BULLETS, Paragraph, is_bullet};
+
+/// Splits the paragraphs of a recommendations section into recommendations, in order.
+pub(crate) fn split(paragraphs: &[Paragraph]) -> Vec<String> {
+    let items: Vec<String> = match paragraphs {
+        [single] if !is_bullet(&single.text) && has_top_level_semicolon(&single.text) => {
+            split_semicolons(&single.text)
+                .into_iter()
+                .map(|item| finish_list_item(&item))
+                .collect()
+        }
+        _ => paragraphs
+            .iter()
+            .flat_map(|p| split_glued(strip_bullet(&p.text)))
+            .collect(),
+    };
+    items
+        .into_iter()
+        .filter(|item| item.chars().any(char::is_alphabetic))
+        .collect()
+}
+
+fn strip_bullet(text: &str) -> &str {
+    let trimmed = text.trim_start();
+    if is_bullet(trimmed) {
+        trimmed
+            .trim_start_matches(BULLETS)
+            .trim_start_matches(['-', '–'])
+            .trim_start()
+    } else {
+        trimmed
+    }
+}
+
+fn has_top_level_semicolon(text: &str) -> bool {
+    split_semicolons(text).len() > 1
+}
+
+/// Splits at semicolons outside parentheses.
+fn split_semicolons(text: &str) -> Vec<String> {
+    let mut items = Vec::new();
+    let mut depth = 0i32;
+    let mut current = String::new();
+    for c in text.chars() {
+        match c {
+            '(' | '[' => depth += 1,
+            ')' | ']' => depth = (depth - 1).max(0),
+            ';' if depth == 0 => {
+                items.push(std::mem::take(&mut current));
+                continue;
+            }
+            _ => {}
+        }
+        current.push(c);
+    }
+    items.push(current);
+    items
+}
+
+/// An item of a semicolon list as a sentence of its own: "and" dropped, first letter capital,
+/// one final period.
+fn finish_list_item(item: &str) -> String {
+    let item = item.trim();
+    let item = item.strip_prefix("and ").unwrap_or(item);
+    let item = item.trim_end_matches(['.', ';', ' ']);
+    let mut chars = item.chars();
+    match chars.next() {
+        Some(first) => format!("{}{}.", first.to_uppercase(), chars.as_str()),
+        None => String::new(),
+    }
+}
+
+static GLUED: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"[a-z)\]]\.([A-Z][a-z])").unwrap());
+
+/// Splits sentences run together without a space, where stripped list markup glued two items.
+fn split_glued(text: &str) -> Vec<String> {
+    let mut items = Vec::new();
+    let mut start = 0;
+    for caps in GLUED.captures_iter(text) {
+        let Some(next) = caps.get(1) else { continue };
+        items.push(text[start..next.start()].trim().to_owned());
+        start = next.start();
+    }
+    items.push(text[start..].trim().to_owned());
+    items
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn paragraphs(texts: &[&str]) -> Vec<Paragraph> {
+        texts
+            .iter()
+            .map(|t| Paragraph {
+                text: (*t).to_owned(),
+                line: 1,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn one_recommendation_per_paragraph_keeps_inner_semicolons() {
+        let items = split(&paragraphs(&[
+            "Investigate cases; seek adequate penalties.",
+            "Amend the law.",
+        ]));
+        assert_eq!(
+            items,
+            [
+                "Investigate cases; seek adequate penalties.",
+                "Amend the law."
+            ]
+        );
+    }
+
+    #[test]
+    fn one_paragraph_with_semicolons_is_a_list() {
+        let items = split(&paragraphs(&[
+            "Establish procedures (such as a; b) for victims; ensure shelters; and launch a campaign.",
+        ]));
+        assert_eq!(
+            items,
+            [
+                "Establish procedures (such as a; b) for victims.",
+                "Ensure shelters.",
+                "Launch a campaign."
+            ]
+        );
+    }
+
+    #[test]
+    fn glued_items_and_bullets_are_split() {
+        let items = split(&paragraphs(&[
+            "Prosecute traffickers.Vigorously investigate cases.",
+            "• Train officials.",
+        ]));
+        assert_eq!(
+            items,
+            [
+                "Prosecute traffickers.",
+                "Vigorously investigate cases.",
+                "Train officials."
+            ]
+        );
+    }
+}
