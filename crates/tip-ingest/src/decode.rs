@@ -48,15 +48,9 @@ pub fn decode(bytes: &[u8]) -> Decoded {
     let (raw, encoding) = if let Some(rest) = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]) {
         (utf8_or_1252(rest, &mut warnings), Encoding::Utf8Bom)
     } else if let Some(rest) = bytes.strip_prefix(&[0xFF, 0xFE]) {
-        (
-            utf16(rest, u16::from_le_bytes, &mut errors),
-            Encoding::Utf16Le,
-        )
+        (utf16(rest, u16::from_le_bytes, &mut errors), Encoding::Utf16Le)
     } else if let Some(rest) = bytes.strip_prefix(&[0xFE, 0xFF]) {
-        (
-            utf16(rest, u16::from_be_bytes, &mut errors),
-            Encoding::Utf16Be,
-        )
+        (utf16(rest, u16::from_be_bytes, &mut errors), Encoding::Utf16Be)
     } else {
         match std::str::from_utf8(bytes) {
             Ok(text) => (text.to_owned(), Encoding::Utf8),
@@ -65,43 +59,21 @@ pub fn decode(bytes: &[u8]) -> Decoded {
     };
     let text = normalize_line_ends(&raw);
     if let Some(offset) = text.find('\0') {
-        let hint = if bytes
-            .iter()
-            .step_by(2)
-            .chain(bytes.iter().skip(1).step_by(2))
-            .filter(|&&b| b == 0)
-            .count()
-            * 3
+        let hint = if bytes.iter().step_by(2).chain(bytes.iter().skip(1).step_by(2)).filter(|&&b| b == 0).count() * 3
             > bytes.len()
         {
             " (it looks like UTF-16 without a byte-order mark: save it with a BOM or as UTF-8)"
         } else {
             ""
         };
-        errors.push((
-            offset,
-            format!("the document contains NUL bytes: it is binary, not text{hint}"),
-        ));
-    } else if let Some(offset) =
-        text.find(|c: char| c.is_control() && !matches!(c, '\n' | '\t' | '\u{c}' | '\u{92}'))
-    {
-        let count = text
-            .chars()
-            .filter(|c| c.is_control() && !matches!(c, '\n' | '\t' | '\u{c}'))
-            .count();
+        errors.push((offset, format!("the document contains NUL bytes: it is binary, not text{hint}")));
+    } else if let Some(offset) = text.find(|c: char| c.is_control() && !matches!(c, '\n' | '\t' | '\u{c}' | '\u{92}')) {
+        let count = text.chars().filter(|c| c.is_control() && !matches!(c, '\n' | '\t' | '\u{c}')).count();
         if count * 100 > text.chars().count().max(1) {
-            errors.push((
-                offset,
-                format!("the document has {count} control characters: it is binary, not text"),
-            ));
+            errors.push((offset, format!("the document has {count} control characters: it is binary, not text")));
         }
     }
-    Decoded {
-        text,
-        encoding,
-        errors,
-        warnings,
-    }
+    Decoded { text, encoding, errors, warnings }
 }
 
 /// Valid UTF-8 as is; otherwise every byte as Windows-1252, with a warning at the first bad byte.
@@ -126,9 +98,8 @@ fn utf8_or_1252(bytes: &[u8], warnings: &mut Vec<(usize, String)>) -> String {
 /// browsers do).
 fn windows_1252(byte: u8) -> char {
     const HIGH: [char; 32] = [
-        '€', '\u{81}', '‚', 'ƒ', '„', '…', '†', '‡', 'ˆ', '‰', 'Š', '‹', 'Œ', '\u{8D}', 'Ž',
-        '\u{8F}', '\u{90}', '‘', '’', '“', '”', '•', '–', '—', '˜', '™', 'š', '›', 'œ', '\u{9D}',
-        'ž', 'Ÿ',
+        '€', '\u{81}', '‚', 'ƒ', '„', '…', '†', '‡', 'ˆ', '‰', 'Š', '‹', 'Œ', '\u{8D}', 'Ž', '\u{8F}', '\u{90}', '‘',
+        '’', '“', '”', '•', '–', '—', '˜', '™', 'š', '›', 'œ', '\u{9D}', 'ž', 'Ÿ',
     ];
     match byte {
         0x80..=0x9F => HIGH[usize::from(byte - 0x80)],
@@ -138,10 +109,7 @@ fn windows_1252(byte: u8) -> char {
 
 fn utf16(bytes: &[u8], read: fn([u8; 2]) -> u16, errors: &mut Vec<(usize, String)>) -> String {
     if bytes.len() % 2 == 1 {
-        errors.push((
-            0,
-            "the UTF-16 document has an odd number of bytes: it was cut off".to_owned(),
-        ));
+        errors.push((0, "the UTF-16 document has an odd number of bytes: it was cut off".to_owned()));
     }
     let units = bytes.chunks_exact(2).map(|pair| read([pair[0], pair[1]]));
     let mut text = String::with_capacity(bytes.len() / 2);
@@ -149,13 +117,8 @@ fn utf16(bytes: &[u8], read: fn([u8; 2]) -> u16, errors: &mut Vec<(usize, String
         match unit {
             Ok(c) => text.push(c),
             Err(e) => {
-                errors.push((
-                    text.len(),
-                    format!(
-                        "invalid UTF-16: unpaired surrogate 0x{:04X}",
-                        e.unpaired_surrogate()
-                    ),
-                ));
+                errors
+                    .push((text.len(), format!("invalid UTF-16: unpaired surrogate 0x{:04X}", e.unpaired_surrogate())));
                 text.push(char::REPLACEMENT_CHARACTER);
             }
         }
@@ -179,10 +142,7 @@ mod tests {
     fn detects_each_encoding() {
         let text = "Côte d’Ivoire\r\nline\rend";
         let utf8 = decode(text.as_bytes());
-        assert_eq!(
-            (utf8.encoding, utf8.text.as_str()),
-            (Encoding::Utf8, "Côte d’Ivoire\nline\nend")
-        );
+        assert_eq!((utf8.encoding, utf8.text.as_str()), (Encoding::Utf8, "Côte d’Ivoire\nline\nend"));
 
         let mut bom = vec![0xEF, 0xBB, 0xBF];
         bom.extend_from_slice(text.as_bytes());
@@ -191,34 +151,22 @@ mod tests {
         let mut le = vec![0xFF, 0xFE];
         le.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
         let le = decode(&le);
-        assert_eq!(
-            (le.encoding, le.text.as_str()),
-            (Encoding::Utf16Le, "Côte d’Ivoire\nline\nend")
-        );
+        assert_eq!((le.encoding, le.text.as_str()), (Encoding::Utf16Le, "Côte d’Ivoire\nline\nend"));
 
         let mut be = vec![0xFE, 0xFF];
         be.extend(text.encode_utf16().flat_map(u16::to_be_bytes));
         assert_eq!(decode(&be).text, "Côte d’Ivoire\nline\nend");
 
         let cp1252 = decode(b"Cote D\x92Ivoire");
-        assert_eq!(
-            (cp1252.encoding, cp1252.text.as_str()),
-            (Encoding::Windows1252, "Cote D’Ivoire")
-        );
+        assert_eq!((cp1252.encoding, cp1252.text.as_str()), (Encoding::Windows1252, "Cote D’Ivoire"));
         assert_eq!(cp1252.warnings.len(), 1);
     }
 
     #[test]
     fn refuses_binary_and_broken_utf16() {
         assert!(!decode(b"abc\0def").errors.is_empty());
-        assert!(
-            !decode(&[0xFF, 0xFE, 0x00, 0xD8, 0x41, 0x00])
-                .errors
-                .is_empty()
-        );
-        let random: Vec<u8> = (0..4096u32)
-            .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
-            .collect();
+        assert!(!decode(&[0xFF, 0xFE, 0x00, 0xD8, 0x41, 0x00]).errors.is_empty());
+        let random: Vec<u8> = (0..4096u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8).collect();
         assert!(!decode(&random).errors.is_empty());
     }
 }

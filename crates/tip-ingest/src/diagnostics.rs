@@ -34,22 +34,13 @@ impl Position {
 
     /// The start of a line.
     pub fn line(line: usize) -> Self {
-        Self {
-            line: line as u32,
-            column: 1,
-        }
+        Self { line: line as u32, column: 1 }
     }
 
     /// The position of a byte offset inside a line that starts at `line`.
     pub fn in_line(line: usize, text: &str, byte_offset: usize) -> Self {
-        let column = text
-            .get(..byte_offset)
-            .map_or(0, |prefix| prefix.chars().count())
-            + 1;
-        Self {
-            line: line as u32,
-            column: column as u32,
-        }
+        let column = text.get(..byte_offset).map_or(0, |prefix| prefix.chars().count()) + 1;
+        Self { line: line as u32, column: column as u32 }
     }
 
     /// The position of a byte offset in a whole text.
@@ -61,18 +52,10 @@ impl Position {
         let prefix = &text[..end];
         let line = prefix.matches('\n').count() + 1;
         let line_start = prefix.rfind('\n').map_or(0, |i| i + 1);
-        Self {
-            line: line as u32,
-            column: (prefix[line_start..].chars().count() + 1) as u32,
-        }
+        Self { line: line as u32, column: (prefix[line_start..].chars().count() + 1) as u32 }
     }
 
     fn diagnostic(self, code: &str, message: String) -> Diagnostic {
-        Diagnostic {
-            line: self.line,
-            column: self.column,
-            message,
-            code: code.to_owned(),
-        }
+        Diagnostic { line: self.line, column: self.column, message, code: code.to_owned() }
     }
 }

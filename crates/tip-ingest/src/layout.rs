@@ -24,8 +24,7 @@ pub(crate) fn lines(text: &str) -> Vec<Line> {
             text: raw
                 .chars()
                 .map(|c| match c {
-                    '\u{A0}' | '\u{2007}' | '\u{202F}' | '\u{2009}' | '\u{200A}' | '\t'
-                    | '\u{c}' => ' ',
+                    '\u{A0}' | '\u{2007}' | '\u{202F}' | '\u{2009}' | '\u{200A}' | '\t' | '\u{c}' => ' ',
                     '\u{200B}' | '\u{FEFF}' => ' ',
                     c => c,
                 })
@@ -51,18 +50,16 @@ pub(crate) struct Heading {
 }
 
 static PAREN_HEADING: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^\s*(?P<country>[^()\[\]:;.!?]{2,60}?)\s*\((?P<tier>[^()]{1,40})\)\s*(?P<rest>.*)$").unwrap()
+});
+static COLON_HEADING: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"^\s*(?P<country>[^()\[\]:;.!?]{2,60}?)\s*\((?P<tier>[^()]{1,40})\)\s*(?P<rest>.*)$",
+        r"(?i)^\s*(?P<country>[^:()\[\];.!?]{2,60}?)\s*:\s*(?P<tier>(?:tier\b.{0,30}|special case|not rated))\s*$",
     )
     .unwrap()
 });
-static COLON_HEADING: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)^\s*(?P<country>[^:()\[\];.!?]{2,60}?)\s*:\s*(?P<tier>(?:tier\b.{0,30}|special case|not rated))\s*$")
-        .unwrap()
-});
-static SPECIAL_CASE_HEADING: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)^\s*(?P<tier>special case)\s*:\s*(?P<country>[^:()]{2,60}?)\s*$").unwrap()
-});
+static SPECIAL_CASE_HEADING: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?i)^\s*(?P<tier>special case)\s*:\s*(?P<country>[^:()]{2,60}?)\s*$").unwrap());
 
 /// Reads a heading line; `None` when the line is not a heading.
 pub(crate) fn heading(line: &str) -> Option<Heading> {
@@ -87,9 +84,7 @@ pub(crate) fn heading(line: &str) -> Option<Heading> {
             rest_offset: rest.start(),
         });
     }
-    let caps = COLON_HEADING
-        .captures(line)
-        .or_else(|| SPECIAL_CASE_HEADING.captures(line))?;
+    let caps = COLON_HEADING.captures(line).or_else(|| SPECIAL_CASE_HEADING.captures(line))?;
     let (country, tier) = (caps.name("country")?, caps.name("tier")?);
     Some(Heading {
         country: country.as_str().trim().to_owned(),
@@ -125,13 +120,9 @@ pub(crate) fn title_facts(title: &str) -> TitleFacts {
         let year = caps.name("year").or_else(|| caps.name("year2"));
         return TitleFacts {
             extracted_in_part: caps.name("part").is_some(),
-            publisher: caps
-                .name("publisher")
-                .map_or(String::new(), |m| collapse_spaces(m.as_str())),
+            publisher: caps.name("publisher").map_or(String::new(), |m| collapse_spaces(m.as_str())),
             year: year.and_then(|m| Some((m.as_str().parse().ok()?, m.start()))),
-            country: caps
-                .name("country")
-                .map(|m| (m.as_str().trim().to_owned(), m.start())),
+            country: caps.name("country").map(|m| (m.as_str().trim().to_owned(), m.start())),
         };
     }
     TitleFacts {
@@ -144,8 +135,10 @@ pub(crate) fn title_facts(title: &str) -> TitleFacts {
 }
 
 static PAGE_TITLE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)^\s*(?P<year>\d{4})\s+trafficking\s+in\s+persons\s+report\s*[:\-–—]\s*(?P<country>[^:()]{2,60}?)\s*$")
-        .unwrap()
+    Regex::new(
+        r"(?i)^\s*(?P<year>\d{4})\s+trafficking\s+in\s+persons\s+report\s*[:\-–—]\s*(?P<country>[^:()]{2,60}?)\s*$",
+    )
+    .unwrap()
 });
 
 /// A page title such as "2022 Trafficking in Persons Report: Somalia": (year, its offset,
@@ -153,12 +146,7 @@ static PAGE_TITLE: LazyLock<Regex> = LazyLock::new(|| {
 pub(crate) fn page_title(line: &str) -> Option<(i64, usize, String, usize)> {
     let caps = PAGE_TITLE.captures(line)?;
     let (year, country) = (caps.name("year")?, caps.name("country")?);
-    Some((
-        year.as_str().parse().ok()?,
-        year.start(),
-        country.as_str().to_owned(),
-        country.start(),
-    ))
+    Some((year.as_str().parse().ok()?, year.start(), country.as_str().to_owned(), country.start()))
 }
 
 /// A banner line that some sites print above the heading, such as
@@ -209,11 +197,7 @@ fn section_heading(line: &Line, registry: &CountryRegistry) -> Option<SectionHea
         _ => None,
     };
     if let Some(kind) = kind {
-        return Some(SectionHeading {
-            kind,
-            title: bare.to_owned(),
-            inline: None,
-        });
+        return Some(SectionHeading { kind, title: bare.to_owned(), inline: None });
     }
     let caps = RECOMMENDATIONS_FOR.captures(trimmed)?;
     registry.resolve(caps.name("country")?.as_str())?;
@@ -221,10 +205,7 @@ fn section_heading(line: &Line, registry: &CountryRegistry) -> Option<SectionHea
         .name("rest")
         .map(|m| m.as_str().trim())
         .filter(|rest| !rest.is_empty())
-        .map(|rest| Paragraph {
-            text: collapse_spaces(rest),
-            line: line.number,
-        });
+        .map(|rest| Paragraph { text: collapse_spaces(rest), line: line.number });
     Some(SectionHeading {
         kind: SectionKind::Recommendations,
         title: collapse_spaces(caps.name("title")?.as_str()),
@@ -265,10 +246,7 @@ pub(crate) fn blocks(body: &[Line], registry: &CountryRegistry) -> Vec<Block> {
             }
             _ => {
                 blocks.extend(current.take().map(Block::Paragraph));
-                current = Some(Paragraph {
-                    text: collapse_spaces(text),
-                    line: line.number,
-                });
+                current = Some(Paragraph { text: collapse_spaces(text), line: line.number });
             }
         }
     }
@@ -278,8 +256,7 @@ pub(crate) fn blocks(body: &[Line], registry: &CountryRegistry) -> Vec<Block> {
 
 /// Whether text ends where a sentence may end.
 pub(crate) fn ends_sentence(text: &str) -> bool {
-    text.trim_end()
-        .ends_with(['.', '!', '?', '"', '”', '’', ')', ']', ':', ';'])
+    text.trim_end().ends_with(['.', '!', '?', '"', '”', '’', ')', ']', ':', ';'])
 }
 
 /// Collapses runs of white space into one space and trims the ends.

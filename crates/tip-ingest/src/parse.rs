@@ -5,9 +5,7 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 use sha2::{Digest, Sha256};
-use tip_model::pb::{
-    Completeness, Recommendation, Report, Section, SectionKind, Source, StandardsFinding, Tier,
-};
+use tip_model::pb::{Completeness, Recommendation, Report, Section, SectionKind, Source, StandardsFinding, Tier};
 use tip_model::tier::tier_label;
 use tip_model::{Country, CountryRegistry, ReportName, ReportYear, parse_tier};
 
@@ -58,18 +56,10 @@ pub fn parse_document(bytes: &[u8], hints: &Hints) -> ParsedDocument {
     let decoded = decode(bytes);
     let mut diagnostics = Diagnostics::default();
     for (offset, message) in &decoded.errors {
-        diagnostics.error(
-            Position::in_text(&decoded.text, *offset),
-            "encoding",
-            message.clone(),
-        );
+        diagnostics.error(Position::in_text(&decoded.text, *offset), "encoding", message.clone());
     }
     for (offset, message) in &decoded.warnings {
-        diagnostics.warn(
-            Position::in_text(&decoded.text, *offset),
-            "encoding",
-            message.clone(),
-        );
+        diagnostics.warn(Position::in_text(&decoded.text, *offset), "encoding", message.clone());
     }
     let mut report = Report {
         source: Some(Source {
@@ -81,45 +71,26 @@ pub fn parse_document(bytes: &[u8], hints: &Hints) -> ParsedDocument {
         ..Report::default()
     };
     if !diagnostics.errors.is_empty() {
-        return ParsedDocument {
-            report,
-            diagnostics,
-            encoding: decoded.encoding,
-        };
+        return ParsedDocument { report, diagnostics, encoding: decoded.encoding };
     }
     if decoded.text.trim().is_empty() {
         diagnostics.error(Position::DOCUMENT, "empty", "the document is empty");
-        return ParsedDocument {
-            report,
-            diagnostics,
-            encoding: decoded.encoding,
-        };
+        return ParsedDocument { report, diagnostics, encoding: decoded.encoding };
     }
 
     let lines = layout::lines(&decoded.text);
-    let mut reader = Reader {
-        registry,
-        diagnostics,
-        report: &mut report,
-    };
+    let mut reader = Reader { registry, diagnostics, report: &mut report };
     reader.read(&lines, hints);
     let diagnostics = reader.diagnostics;
     if let Some(source) = report.source.as_mut() {
         source.title_line = source.title_line.trim().to_owned();
     }
     report.warnings = diagnostics.warnings.clone();
-    ParsedDocument {
-        report,
-        diagnostics,
-        encoding: decoded.encoding,
-    }
+    ParsedDocument { report, diagnostics, encoding: decoded.encoding }
 }
 
 fn hex_sha256(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// What the heading and title lines establish.
@@ -148,8 +119,7 @@ impl Reader<'_> {
         let year = self.settle_year(header.year, hints);
         self.settle_tier(header.tier, &whole);
         self.report.finding = statements::finding(if intro.is_empty() { &whole } else { &intro })
-            .map_or(StandardsFinding::Unspecified, |(finding, _)| finding)
-            as i32;
+            .map_or(StandardsFinding::Unspecified, |(finding, _)| finding) as i32;
         self.settle_completeness(lines, year.map(ReportYear::get));
 
         if let Some(country) = country {
@@ -159,11 +129,7 @@ impl Reader<'_> {
             self.report.year = year.get();
         }
         if let (Some(country), Some(year)) = (country, year) {
-            self.report.name = ReportName {
-                country: country.iso3,
-                year,
-            }
-            .to_string();
+            self.report.name = ReportName { country: country.iso3, year }.to_string();
         }
     }
 
@@ -187,21 +153,15 @@ impl Reader<'_> {
         }
         let mut title_lines = Vec::new();
         if let Some(line) = lines.get(index)
-            && let Some((year, year_offset, country, country_offset)) =
-                layout::page_title(&line.text)
+            && let Some((year, year_offset, country, country_offset)) = layout::page_title(&line.text)
         {
-            header.year = Some((
-                year,
-                Position::in_line(line.number, &line.text, year_offset),
-            ));
+            header.year = Some((year, Position::in_line(line.number, &line.text, year_offset)));
             header.country = self.country_at(&country, line, country_offset);
             title_lines.push(line.text.clone());
             index += 1;
             skip_blank(&mut index);
         }
-        let heading = lines
-            .get(index)
-            .and_then(|line| Some((line, layout::heading(&line.text)?)));
+        let heading = lines.get(index).and_then(|line| Some((line, layout::heading(&line.text)?)));
         let mut body: Vec<Line> = Vec::new();
         if let Some((line, heading)) = heading {
             index += 1;
@@ -212,11 +172,12 @@ impl Reader<'_> {
                 && let Some(rest) = strip_prefix_ignore_case(next.text.trim_start(), "watch list")
             {
                 header.tier = header.tier.map(|(_, at)| (Tier::Tier2WatchList, at));
-                self.diagnostics.warn(Position::line(next.number), "split-heading", "the heading continues on this line (\"WATCH LIST\"): read as Tier 2 Watch List");
-                body.push(Line {
-                    number: next.number,
-                    text: rest.trim_start().to_owned(),
-                });
+                self.diagnostics.warn(
+                    Position::line(next.number),
+                    "split-heading",
+                    "the heading continues on this line (\"WATCH LIST\"): read as Tier 2 Watch List",
+                );
+                body.push(Line { number: next.number, text: rest.trim_start().to_owned() });
                 index += 1;
             }
         }
@@ -234,10 +195,7 @@ impl Reader<'_> {
             self.diagnostics.warn(
                 at,
                 "country-conflict",
-                format!(
-                    "the heading names {} but the page title {}",
-                    country.display_name, page.display_name
-                ),
+                format!("the heading names {} but the page title {}", country.display_name, page.display_name),
             );
         }
         header.country = header.country.or(heading_country);
@@ -254,10 +212,7 @@ impl Reader<'_> {
 
         let facts = layout::title_facts(&heading.rest);
         if let Some((year, offset)) = facts.year {
-            header.year = Some((
-                year,
-                Position::in_line(line.number, &line.text, heading.rest_offset + offset),
-            ));
+            header.year = Some((year, Position::in_line(line.number, &line.text, heading.rest_offset + offset)));
         }
         if let Some((name, offset)) = &facts.country
             && let Some(named) = self.registry.resolve(name)
@@ -280,12 +235,7 @@ impl Reader<'_> {
     }
 
     /// Resolves a country named in a heading; an unknown name is an error at its place.
-    fn country_at(
-        &mut self,
-        name: &str,
-        line: &Line,
-        offset: usize,
-    ) -> Option<(&'static Country, Position)> {
+    fn country_at(&mut self, name: &str, line: &Line, offset: usize) -> Option<(&'static Country, Position)> {
         let at = Position::in_line(line.number, &line.text, offset);
         match self.registry.resolve(name) {
             Some(country) => Some((country, at)),
@@ -307,11 +257,7 @@ impl Reader<'_> {
         for block in blocks {
             match block {
                 Block::Heading(heading) => {
-                    let section = Section {
-                        kind: heading.kind as i32,
-                        title: heading.title,
-                        paragraphs: Vec::new(),
-                    };
+                    let section = Section { kind: heading.kind as i32, title: heading.title, paragraphs: Vec::new() };
                     sections.push((section, heading.inline.into_iter().collect()));
                 }
                 Block::Paragraph(paragraph) => {
@@ -323,9 +269,7 @@ impl Reader<'_> {
                 }
             }
         }
-        if !sections
-            .iter()
-            .any(|(s, _)| s.kind == SectionKind::Recommendations as i32)
+        if !sections.iter().any(|(s, _)| s.kind == SectionKind::Recommendations as i32)
             && let Some(headless) = self.headless_recommendations(&mut opening)
         {
             sections.insert(0, headless);
@@ -339,25 +283,14 @@ impl Reader<'_> {
             section.paragraphs = paragraphs.iter().map(|p| p.text.clone()).collect();
         }
         self.report.sections = sections.into_iter().map(|(section, _)| section).collect();
-        self.report.recommendations = recommendations
-            .into_iter()
-            .map(|text| Recommendation { text })
-            .collect();
+        self.report.recommendations = recommendations.into_iter().map(|text| Recommendation { text }).collect();
     }
 
     /// State.gov pages lose the "Prioritized Recommendations" heading: a closing run of
     /// paragraphs that each open with an imperative verb, after the opening paragraphs, is read as
     /// the recommendations.
-    fn headless_recommendations(
-        &mut self,
-        opening: &mut Vec<Paragraph>,
-    ) -> Option<(Section, Vec<Paragraph>)> {
-        let run = opening
-            .iter()
-            .skip(1)
-            .rev()
-            .take_while(|p| opens_with_imperative(&p.text))
-            .count();
+    fn headless_recommendations(&mut self, opening: &mut Vec<Paragraph>) -> Option<(Section, Vec<Paragraph>)> {
+        let run = opening.iter().skip(1).rev().take_while(|p| opens_with_imperative(&p.text)).count();
         if run == 0 {
             return None;
         }
@@ -367,11 +300,8 @@ impl Reader<'_> {
             "recommendations-without-heading",
             "paragraphs of imperative sentences follow the summary without a heading: read as the recommendations",
         );
-        let section = Section {
-            kind: SectionKind::Recommendations as i32,
-            title: String::new(),
-            paragraphs: Vec::new(),
-        };
+        let section =
+            Section { kind: SectionKind::Recommendations as i32, title: String::new(), paragraphs: Vec::new() };
         Some((section, items))
     }
 
@@ -382,26 +312,13 @@ impl Reader<'_> {
             let at = Position::in_line(paragraph.line, &paragraph.text, offset);
             self.diagnostics.warn(at, "pdf-artifact", message);
         }
-        Paragraph {
-            text,
-            line: paragraph.line,
-        }
+        Paragraph { text, line: paragraph.line }
     }
 
     /// The opening paragraphs and every section, as one text for sentence searches.
     fn whole_text(&self) -> String {
-        let sections = self
-            .report
-            .sections
-            .iter()
-            .flat_map(|s| s.paragraphs.iter());
-        self.report
-            .paragraphs
-            .iter()
-            .chain(sections)
-            .cloned()
-            .collect::<Vec<_>>()
-            .join("\n")
+        let sections = self.report.sections.iter().flat_map(|s| s.paragraphs.iter());
+        self.report.paragraphs.iter().chain(sections).cloned().collect::<Vec<_>>().join("\n")
     }
 
     fn settle_country(
@@ -410,27 +327,24 @@ impl Reader<'_> {
         text: &str,
         hints: &Hints,
     ) -> Option<&'static Country> {
-        let hinted = match hints
-            .country
-            .as_deref()
-            .map(str::trim)
-            .filter(|h| !h.is_empty())
-        {
+        let hinted = match hints.country.as_deref().map(str::trim).filter(|h| !h.is_empty()) {
             Some(hint) => match self.registry.resolve(hint) {
                 Some(country) => Some(country),
                 None => {
-                    self.diagnostics.error(Position::DOCUMENT, "hint", format!("the country hint {hint:?} is not a country or territory the TIP Report ranks"));
+                    self.diagnostics.error(
+                        Position::DOCUMENT,
+                        "hint",
+                        format!("the country hint {hint:?} is not a country or territory the TIP Report ranks"),
+                    );
                     None
                 }
             },
             None => None,
         };
-        let from_text = from_header
-            .map(|(country, at)| (country, at, "the heading"))
-            .or_else(|| {
-                statements::subject_country(text, self.registry)
-                    .map(|(country, _)| (country, Position::DOCUMENT, "the text"))
-            });
+        let from_text = from_header.map(|(country, at)| (country, at, "the heading")).or_else(|| {
+            statements::subject_country(text, self.registry)
+                .map(|(country, _)| (country, Position::DOCUMENT, "the text"))
+        });
         match (from_text, hinted) {
             (Some((country, at, origin)), Some(hint)) if hint.iso3 != country.iso3 => {
                 self.diagnostics.warn(
@@ -454,16 +368,11 @@ impl Reader<'_> {
         }
     }
 
-    fn settle_year(
-        &mut self,
-        from_header: Option<(i64, Position)>,
-        hints: &Hints,
-    ) -> Option<ReportYear> {
+    fn settle_year(&mut self, from_header: Option<(i64, Position)>, hints: &Hints) -> Option<ReportYear> {
         let hinted = hints.year.and_then(|year| match ReportYear::new(year) {
             Ok(year) => Some(year),
             Err(e) => {
-                self.diagnostics
-                    .error(Position::DOCUMENT, "hint", format!("the year hint: {e}"));
+                self.diagnostics.error(Position::DOCUMENT, "hint", format!("the year hint: {e}"));
                 None
             }
         });
@@ -525,29 +434,15 @@ impl Reader<'_> {
         let last = lines.iter().rev().find(|l| !l.text.trim().is_empty());
         let completeness = match last {
             Some(line) if !layout::ends_sentence(&line.text) => {
-                let at = Position {
-                    line: line.number as u32,
-                    column: line.text.chars().count() as u32,
-                };
-                self.diagnostics.warn(
-                    at,
-                    "truncated",
-                    "the text stops in the middle of a sentence: it looks cut off",
-                );
+                let at = Position { line: line.number as u32, column: line.text.chars().count() as u32 };
+                self.diagnostics.warn(at, "truncated", "the text stops in the middle of a sentence: it looks cut off");
                 Completeness::Truncated
             }
             _ => {
-                let has =
-                    |kind: SectionKind| self.report.sections.iter().any(|s| s.kind == kind as i32);
+                let has = |kind: SectionKind| self.report.sections.iter().any(|s| s.kind == kind as i32);
                 let all_sections = has(SectionKind::TraffickingProfile)
-                    || (has(SectionKind::Prosecution)
-                        && has(SectionKind::Protection)
-                        && has(SectionKind::Prevention));
-                let extracted = self
-                    .report
-                    .source
-                    .as_ref()
-                    .is_some_and(|s| s.extracted_in_part);
+                    || (has(SectionKind::Prosecution) && has(SectionKind::Protection) && has(SectionKind::Prevention));
+                let extracted = self.report.source.as_ref().is_some_and(|s| s.extracted_in_part);
                 // Narratives had no titled sections before the 2005 report.
                 if !extracted && (all_sections || year.is_some_and(|y| y < 2005)) {
                     Completeness::Complete
@@ -562,8 +457,7 @@ impl Reader<'_> {
 
 fn strip_prefix_ignore_case<'t>(text: &'t str, prefix: &str) -> Option<&'t str> {
     let head = text.get(..prefix.len())?;
-    head.eq_ignore_ascii_case(prefix)
-        .then(|| &text[prefix.len()..])
+    head.eq_ignore_ascii_case(prefix).then(|| &text[prefix.len()..])
 }
 
 /// Verbs that open recommendations ("Vigorously investigate ...", "Amend ...").
@@ -639,8 +533,7 @@ const IMPERATIVES: &[&str] = &[
 
 fn opens_with_imperative(text: &str) -> bool {
     let first = text.split_whitespace().next().unwrap_or("");
-    first.chars().next().is_some_and(char::is_uppercase)
-        && IMPERATIVES.contains(&first.to_lowercase().as_str())
+    first.chars().next().is_some_and(char::is_uppercase) && IMPERATIVES.contains(&first.to_lowercase().as_str())
 }
 
 static PAGE_HEADER: LazyLock<Regex> =
@@ -649,16 +542,12 @@ static PAGE_HEADER: LazyLock<Regex> =
 /// PDF extraction artifacts of the 2018 report parse: a running page number and page header
 /// glued into the text ("provide care 292MALIirrespective"), "Š" for an em dash, "ﬁ"/"ﬂ" for
 /// curly double quotes. Returns the cleaned text and, per fix, its byte offset and a message.
-pub(crate) fn clean_pdf_artifacts(
-    text: &str,
-    registry: &CountryRegistry,
-) -> (String, Vec<(usize, String)>) {
+pub(crate) fn clean_pdf_artifacts(text: &str, registry: &CountryRegistry) -> (String, Vec<(usize, String)>) {
     let mut fixes = Vec::new();
     let mut cleaned = String::with_capacity(text.len());
     let mut last = 0;
     for caps in PAGE_HEADER.captures_iter(text) {
-        let (Some(whole), Some(number), Some(name), Some(next)) =
-            (caps.get(0), caps.get(1), caps.get(2), caps.get(3))
+        let (Some(whole), Some(number), Some(name), Some(next)) = (caps.get(0), caps.get(1), caps.get(2), caps.get(3))
         else {
             continue;
         };
@@ -710,10 +599,7 @@ pub(crate) fn clean_pdf_artifacts(
         fixes.push((0, format!("read {dashes} \"Š\" between words as em dashes")));
     }
     if quotes > 0 {
-        fixes.push((
-            0,
-            format!("read {quotes} \"ﬁ\"/\"ﬂ\" as curly double quotes"),
-        ));
+        fixes.push((0, format!("read {quotes} \"ﬁ\"/\"ﬂ\" as curly double quotes")));
     }
     (out, fixes)
 }
@@ -734,10 +620,7 @@ mod tests {
             "provide care to all victims, irrespective of period—the same; for “community protection.” Šiauliai"
         );
         assert_eq!(fixes.len(), 3);
-        let (text, _) = clean_pdf_artifacts(
-            "serve as 73ANTIGUA AND BARBUDAcouriers and 2017 NAPTIPx",
-            registry,
-        );
+        let (text, _) = clean_pdf_artifacts("serve as 73ANTIGUA AND BARBUDAcouriers and 2017 NAPTIPx", registry);
         assert_eq!(text, "serve as couriers and 2017 NAPTIPx");
     }
 }

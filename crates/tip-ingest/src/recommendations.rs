@@ -12,29 +12,17 @@ use crate::layout::{BULLETS, Paragraph, is_bullet};
 pub(crate) fn split(paragraphs: &[Paragraph]) -> Vec<String> {
     let items: Vec<String> = match paragraphs {
         [single] if !is_bullet(&single.text) && has_top_level_semicolon(&single.text) => {
-            split_semicolons(&single.text)
-                .into_iter()
-                .map(|item| finish_list_item(&item))
-                .collect()
+            split_semicolons(&single.text).into_iter().map(|item| finish_list_item(&item)).collect()
         }
-        _ => paragraphs
-            .iter()
-            .flat_map(|p| split_glued(strip_bullet(&p.text)))
-            .collect(),
+        _ => paragraphs.iter().flat_map(|p| split_glued(strip_bullet(&p.text))).collect(),
     };
-    items
-        .into_iter()
-        .filter(|item| item.chars().any(char::is_alphabetic))
-        .collect()
+    items.into_iter().filter(|item| item.chars().any(char::is_alphabetic)).collect()
 }
 
 fn strip_bullet(text: &str) -> &str {
     let trimmed = text.trim_start();
     if is_bullet(trimmed) {
-        trimmed
-            .trim_start_matches(BULLETS)
-            .trim_start_matches(['-', '–'])
-            .trim_start()
+        trimmed.trim_start_matches(BULLETS).trim_start_matches(['-', '–']).trim_start()
     } else {
         trimmed
     }
@@ -98,28 +86,13 @@ mod tests {
     use super::*;
 
     fn paragraphs(texts: &[&str]) -> Vec<Paragraph> {
-        texts
-            .iter()
-            .map(|t| Paragraph {
-                text: (*t).to_owned(),
-                line: 1,
-            })
-            .collect()
+        texts.iter().map(|t| Paragraph { text: (*t).to_owned(), line: 1 }).collect()
     }
 
     #[test]
     fn one_recommendation_per_paragraph_keeps_inner_semicolons() {
-        let items = split(&paragraphs(&[
-            "Investigate cases; seek adequate penalties.",
-            "Amend the law.",
-        ]));
-        assert_eq!(
-            items,
-            [
-                "Investigate cases; seek adequate penalties.",
-                "Amend the law."
-            ]
-        );
+        let items = split(&paragraphs(&["Investigate cases; seek adequate penalties.", "Amend the law."]));
+        assert_eq!(items, ["Investigate cases; seek adequate penalties.", "Amend the law."]);
     }
 
     #[test]
@@ -129,27 +102,13 @@ mod tests {
         ]));
         assert_eq!(
             items,
-            [
-                "Establish procedures (such as a; b) for victims.",
-                "Ensure shelters.",
-                "Launch a campaign."
-            ]
+            ["Establish procedures (such as a; b) for victims.", "Ensure shelters.", "Launch a campaign."]
         );
     }
 
     #[test]
     fn glued_items_and_bullets_are_split() {
-        let items = split(&paragraphs(&[
-            "Prosecute traffickers.Vigorously investigate cases.",
-            "• Train officials.",
-        ]));
-        assert_eq!(
-            items,
-            [
-                "Prosecute traffickers.",
-                "Vigorously investigate cases.",
-                "Train officials."
-            ]
-        );
+        let items = split(&paragraphs(&["Prosecute traffickers.Vigorously investigate cases.", "• Train officials."]));
+        assert_eq!(items, ["Prosecute traffickers.", "Vigorously investigate cases.", "Train officials."]);
     }
 }

@@ -47,18 +47,12 @@ pub(crate) fn tier_statement(text: &str) -> Option<TierStatement> {
             let caps = pattern.captures(text)?;
             let tier = parse_tier(caps.name("tier")?.as_str())?;
             let change = match change {
-                Some(TierChange::Placed) if caps.name("consecutive").is_some() => {
-                    TierChange::Remained
-                }
+                Some(TierChange::Placed) if caps.name("consecutive").is_some() => TierChange::Remained,
                 Some(change) => *change,
                 None if caps[1].eq_ignore_ascii_case("upgraded") => TierChange::Upgraded,
                 None => TierChange::Downgraded,
             };
-            Some(TierStatement {
-                tier,
-                change,
-                offset: caps.get(0)?.start(),
-            })
+            Some(TierStatement { tier, change, offset: caps.get(0)?.start() })
         })
         .min_by_key(|statement| statement.offset)
 }
@@ -70,9 +64,7 @@ pub(crate) fn finding(text: &str) -> Option<(StandardsFinding, usize)> {
     let start = text[..at].rfind(". ").map_or(0, |i| i + 2);
     let end = text[at..].find(". ").map_or(text.len(), |i| at + i);
     let sentence = text[start..end].to_lowercase();
-    let denied = ["does not", "do not", "did not", "not yet", "has not"]
-        .iter()
-        .any(|n| sentence.contains(n));
+    let denied = ["does not", "do not", "did not", "not yet", "has not"].iter().any(|n| sentence.contains(n));
     let finding = if sentence.contains("not making significant efforts")
         || sentence.contains("not making any significant efforts")
     {
@@ -93,8 +85,7 @@ pub(crate) fn finding(text: &str) -> Option<(StandardsFinding, usize)> {
 }
 
 static COUNTRY_SUBJECTS: LazyLock<[Regex; 3]> = LazyLock::new(|| {
-    let name =
-        r"(?P<country>[A-Z][\w’'.\-]*(?:\s+(?:and|of|the|de|da|d[’']\w+|[A-Z][\w’'.\-]*))*?)";
+    let name = r"(?P<country>[A-Z][\w’'.\-]*(?:\s+(?:and|of|the|de|da|d[’']\w+|[A-Z][\w’'.\-]*))*?)";
     [
         Regex::new(&format!(
             r"(?:[Gg]overnment|[Aa]uthorities)\s+of\s+(?:the\s+)?{name}(?:\s+(?:does|do|did|fully|is|has|made|demonstrated|remains?|was)\b|[,;.])"
@@ -107,18 +98,13 @@ static COUNTRY_SUBJECTS: LazyLock<[Regex; 3]> = LazyLock::new(|| {
 
 /// The country a heading-less narrative is about, from "The Government of Estonia ...",
 /// "Estonia is a source, transit ..." or "therefore Estonia remained ...", with the byte offset.
-pub(crate) fn subject_country<'r>(
-    text: &str,
-    registry: &'r CountryRegistry,
-) -> Option<(&'r Country, usize)> {
+pub(crate) fn subject_country<'r>(text: &str, registry: &'r CountryRegistry) -> Option<(&'r Country, usize)> {
     COUNTRY_SUBJECTS
         .iter()
         .filter_map(|pattern| {
             pattern.captures_iter(text).find_map(|caps| {
                 let name = caps.name("country")?;
-                registry
-                    .resolve(name.as_str())
-                    .map(|country| (country, name.start()))
+                registry.resolve(name.as_str()).map(|country| (country, name.start()))
             })
         })
         .min_by_key(|(_, offset)| *offset)
@@ -131,16 +117,8 @@ mod tests {
     #[test]
     fn reads_tier_statements_of_every_era() {
         for (text, tier, change) in [
-            (
-                "efforts; therefore Mali was upgraded to Tier 2. These",
-                Tier::Tier2,
-                TierChange::Upgraded,
-            ),
-            (
-                "therefore Seychelles was downgraded to Tier 2 Watch List",
-                Tier::Tier2WatchList,
-                TierChange::Downgraded,
-            ),
+            ("efforts; therefore Mali was upgraded to Tier 2. These", Tier::Tier2, TierChange::Upgraded),
+            ("therefore Seychelles was downgraded to Tier 2 Watch List", Tier::Tier2WatchList, TierChange::Downgraded),
             (
                 "Therefore Kuwait remained on Tier 2 Watch List for the third",
                 Tier::Tier2WatchList,
@@ -151,29 +129,14 @@ mod tests {
                 Tier::Tier3,
                 TierChange::Placed,
             ),
-            (
-                "Libya is a Special Case for the third consecutive year.",
-                Tier::SpecialCase,
-                TierChange::Remained,
-            ),
-            (
-                "Yemen remains a Special Case for the sixth consecutive year.",
-                Tier::SpecialCase,
-                TierChange::Remained,
-            ),
-            (
-                "The country is placed on Tier 2 Watch List.",
-                Tier::Tier2WatchList,
-                TierChange::Placed,
-            ),
+            ("Libya is a Special Case for the third consecutive year.", Tier::SpecialCase, TierChange::Remained),
+            ("Yemen remains a Special Case for the sixth consecutive year.", Tier::SpecialCase, TierChange::Remained),
+            ("The country is placed on Tier 2 Watch List.", Tier::Tier2WatchList, TierChange::Placed),
         ] {
             let statement = tier_statement(text).unwrap_or_else(|| panic!("{text}"));
             assert_eq!((statement.tier, statement.change), (tier, change), "{text}");
         }
-        assert_eq!(
-            tier_statement("granted a waiver from an otherwise required downgrade to Tier 3"),
-            None
-        );
+        assert_eq!(tier_statement("granted a waiver from an otherwise required downgrade to Tier 3"), None);
     }
 
     #[test]
@@ -208,19 +171,10 @@ mod tests {
     fn finds_the_country_of_a_text_without_heading() {
         let registry = CountryRegistry::global();
         let text = "The Government of Seychelles does not fully meet the minimum standards";
-        assert_eq!(
-            subject_country(text, registry).unwrap().0.iso3.as_str(),
-            "SYC"
-        );
+        assert_eq!(subject_country(text, registry).unwrap().0.iso3.as_str(), "SYC");
         let text = "Estonia is a source, transit, and destination country for women";
-        assert_eq!(
-            subject_country(text, registry).unwrap().0.iso3.as_str(),
-            "EST"
-        );
+        assert_eq!(subject_country(text, registry).unwrap().0.iso3.as_str(), "EST");
         let text = "The transition government of Mali does not fully meet";
-        assert_eq!(
-            subject_country(text, registry).unwrap().0.iso3.as_str(),
-            "MLI"
-        );
+        assert_eq!(subject_country(text, registry).unwrap().0.iso3.as_str(), "MLI");
     }
 }

@@ -73,8 +73,7 @@ impl CountryRegistry {
     pub fn global() -> &'static CountryRegistry {
         static REGISTRY: OnceLock<CountryRegistry> = OnceLock::new();
         REGISTRY.get_or_init(|| {
-            Self::from_csv(COUNTRIES_CSV)
-                .unwrap_or_else(|e| panic!("bundled countries.csv is invalid: {e}"))
+            Self::from_csv(COUNTRIES_CSV).unwrap_or_else(|e| panic!("bundled countries.csv is invalid: {e}"))
         })
     }
 
@@ -84,25 +83,13 @@ impl CountryRegistry {
         for (index, record) in csv_records(text).into_iter().enumerate().skip(1) {
             let line = index + 1;
             let [code, display_name, region, aliases] = record.as_slice() else {
-                return Err(format!(
-                    "line {line}: expected 4 fields, found {}",
-                    record.len()
-                ));
+                return Err(format!("line {line}: expected 4 fields, found {}", record.len()));
             };
             let iso3 = Iso3::parse(code).map_err(|e| format!("line {line}: {e}"))?;
             let region = Region::from_str_name(&format!("REGION_{region}"))
                 .ok_or_else(|| format!("line {line}: unknown region {region:?}"))?;
-            let aliases = aliases
-                .split('|')
-                .filter(|a| !a.is_empty())
-                .map(str::to_owned)
-                .collect();
-            countries.push(Country {
-                iso3,
-                display_name: display_name.clone(),
-                aliases,
-                region,
-            });
+            let aliases = aliases.split('|').filter(|a| !a.is_empty()).map(str::to_owned).collect();
+            countries.push(Country { iso3, display_name: display_name.clone(), aliases, region });
         }
         countries.sort_by_key(|c| c.iso3);
         let mut by_code = HashMap::new();
@@ -113,21 +100,14 @@ impl CountryRegistry {
             }
             for spelling in std::iter::once(&country.display_name).chain(&country.aliases) {
                 let key = name_key(spelling);
-                if let Some(other) = by_name.insert(key, index) {
-                    if other != index {
-                        return Err(format!(
-                            "{spelling:?} names both {} and {}",
-                            countries[other].iso3, country.iso3
-                        ));
-                    }
+                if let Some(other) = by_name.insert(key, index)
+                    && other != index
+                {
+                    return Err(format!("{spelling:?} names both {} and {}", countries[other].iso3, country.iso3));
                 }
             }
         }
-        Ok(Self {
-            countries,
-            by_code,
-            by_name,
-        })
+        Ok(Self { countries, by_code, by_name })
     }
 
     /// All countries, ordered by code.
@@ -147,9 +127,7 @@ impl CountryRegistry {
         if let Some(&index) = self.by_name.get(&key) {
             return Some(&self.countries[index]);
         }
-        Iso3::parse(&key.to_ascii_uppercase())
-            .ok()
-            .and_then(|code| self.get(code))
+        Iso3::parse(&key.to_ascii_uppercase()).ok().and_then(|code| self.get(code))
     }
 }
 
@@ -169,10 +147,7 @@ pub fn name_key(name: &str) -> String {
     if words.first() == Some(&"the") {
         words.remove(0);
     }
-    let words: Vec<&str> = words
-        .into_iter()
-        .map(|w| if w == "st" { "saint" } else { w })
-        .collect();
+    let words: Vec<&str> = words.into_iter().map(|w| if w == "st" { "saint" } else { w }).collect();
     words.join(" ")
 }
 
@@ -222,9 +197,7 @@ mod tests {
             ("St. Lucia", "LCA"),
             ("Kosovo", "XKX"),
         ] {
-            let country = registry
-                .resolve(name)
-                .unwrap_or_else(|| panic!("{name:?} not found"));
+            let country = registry.resolve(name).unwrap_or_else(|| panic!("{name:?} not found"));
             assert_eq!(country.iso3.as_str(), code, "{name:?}");
         }
         assert!(registry.resolve("Atlantis").is_none());
@@ -234,11 +207,6 @@ mod tests {
     fn every_country_has_a_region() {
         let registry = CountryRegistry::global();
         assert!(registry.all().len() >= 185, "{}", registry.all().len());
-        assert!(
-            registry
-                .all()
-                .iter()
-                .all(|c| c.region != Region::Unspecified)
-        );
+        assert!(registry.all().iter().all(|c| c.region != Region::Unspecified));
     }
 }

@@ -39,9 +39,6 @@ mod tests {
     #[test]
     fn reads_quoted_csv_fields() {
         let records = csv_records("a,\"b, c\",\"d \"\"e\"\"\"\r\nf,g,h");
-        assert_eq!(
-            records,
-            vec![vec!["a", "b, c", "d \"e\""], vec!["f", "g", "h"]]
-        );
+        assert_eq!(records, vec![vec!["a", "b, c", "d \"e\""], vec!["f", "g", "h"]]);
     }
 }

@@ -14,8 +14,7 @@ pub mod pb {
 }
 
 /// The encoded `FileDescriptorSet` of `proto/tip/v1`, for server reflection.
-pub const FILE_DESCRIPTOR_SET: &[u8] =
-    include_bytes!(concat!(env!("OUT_DIR"), "/tip_descriptor.bin"));
+pub const FILE_DESCRIPTOR_SET: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/tip_descriptor.bin"));
 
 pub use country::{Country, CountryRegistry, Iso3};
 pub use names::{NameError, ReportName};

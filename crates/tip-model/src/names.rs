@@ -27,9 +27,7 @@ fn check_length(name: &str) -> Result<(), NameError> {
 pub fn parse_country_name(name: &str) -> Result<Iso3, NameError> {
     check_length(name)?;
     let code = name.strip_prefix("countries/").ok_or_else(|| {
-        NameError(format!(
-            "expected \"countries/{{ISO3}}\", such as \"countries/MLI\"; got {name:?}"
-        ))
+        NameError(format!("expected \"countries/{{ISO3}}\", such as \"countries/MLI\"; got {name:?}"))
     })?;
     Iso3::parse(code).map_err(|e| NameError(format!("in {name:?}: {e}")))
 }
@@ -58,19 +56,14 @@ impl ReportName {
             ))
         };
         let mut parts = name.split('/');
-        let (Some("countries"), Some(code), Some("reports"), Some(year), None) = (
-            parts.next(),
-            parts.next(),
-            parts.next(),
-            parts.next(),
-            parts.next(),
-        ) else {
+        let (Some("countries"), Some(code), Some("reports"), Some(year), None) =
+            (parts.next(), parts.next(), parts.next(), parts.next(), parts.next())
+        else {
             return Err(expected());
         };
         let country = Iso3::parse(code).map_err(|e| NameError(format!("in {name:?}: {e}")))?;
-        let number: i64 = year
-            .parse()
-            .map_err(|_| NameError(format!("in {name:?}: the year {year:?} is not a number")))?;
+        let number: i64 =
+            year.parse().map_err(|_| NameError(format!("in {name:?}: the year {year:?} is not a number")))?;
         let year = ReportYear::new(number).map_err(|e| NameError(format!("in {name:?}: {e}")))?;
         Ok(Self { country, year })
     }

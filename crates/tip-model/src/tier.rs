@@ -10,13 +10,7 @@ pub fn parse_tier(text: &str) -> Option<Tier> {
         .to_lowercase()
         .replace("tier_", "tier ")
         .chars()
-        .map(|c| {
-            if c.is_alphanumeric() || c == '.' {
-                c
-            } else {
-                ' '
-            }
-        })
+        .map(|c| if c.is_alphanumeric() || c == '.' { c } else { ' ' })
         .collect();
     let words: Vec<&str> = folded.split_whitespace().filter(|w| *w != "tier").collect();
     let tier = match words.as_slice() {

@@ -37,9 +37,7 @@ impl ReportYear {
 
     /// The latest year accepted: the current calendar year plus one.
     pub fn last_plausible() -> i32 {
-        let seconds = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs());
+        let seconds = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
         civil_year(seconds / 86_400) + 1
     }
 }
@@ -55,8 +53,7 @@ fn civil_year(days_since_epoch: u64) -> i32 {
     let z = days_since_epoch as i64 + 719_468;
     let era = z.div_euclid(146_097);
     let day_of_era = z - era * 146_097;
-    let year_of_era =
-        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let year_of_era = (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
     let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
     let month_index = (5 * day_of_year + 2) / 153;
     let year = year_of_era + era * 400 + i64::from(month_index >= 10);

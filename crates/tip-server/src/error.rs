@@ -1,0 +1,78 @@
+//! The domain error of the service, and its one mapping to a gRPC `Status` with rich details.
+
+use tip_model::pb::Diagnostic;
+use tonic::{Code, Status};
+use tonic_types::{ErrorDetails, FieldViolation, StatusExt};
+
+use crate::store::StoreError;
+
+/// Everything a request can fail with. Each variant maps to one gRPC code, on purpose.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// A request field is malformed: INVALID_ARGUMENT with a BadRequest field violation.
+    #[error("invalid {field}: {description}")]
+    InvalidArgument { field: String, description: String },
+    /// A document could not be read: INVALID_ARGUMENT with one field violation per problem,
+    /// each giving line and column.
+    #[error("the document has {} error(s)", .errors.len())]
+    InvalidDocument { field: String, errors: Vec<Diagnostic> },
+    /// The named resource does not exist: NOT_FOUND with ResourceInfo.
+    #[error("{resource_type} {name:?} not found")]
+    NotFound { resource_type: &'static str, name: String },
+    /// The store failed: INTERNAL, with the cause logged and not sent.
+    #[error("storage failure: {0}")]
+    Storage(#[from] StoreError),
+    /// A bug of the server: INTERNAL, with the cause logged and not sent.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl ApiError {
+    /// A malformed request field.
+    pub fn invalid(field: impl Into<String>, description: impl ToString) -> Self {
+        Self::InvalidArgument { field: field.into(), description: description.to_string() }
+    }
+}
+
+impl From<ApiError> for Status {
+    fn from(error: ApiError) -> Self {
+        let message = error.to_string();
+        match error {
+            ApiError::InvalidArgument { field, description } => Status::with_error_details(
+                Code::InvalidArgument,
+                message,
+                ErrorDetails::with_bad_request_violation(field, description),
+            ),
+            ApiError::InvalidDocument { field, errors } => {
+                let violations = errors
+                    .iter()
+                    .map(|d| {
+                        FieldViolation::new(
+                            field.clone(),
+                            format!("line {}, column {}: {}", d.line, d.column, d.message),
+                        )
+                    })
+                    .collect::<Vec<_>>();
+                let summary = errors
+                    .iter()
+                    .map(|d| format!("{}:{}: {}", d.line, d.column, d.message))
+                    .collect::<Vec<_>>()
+                    .join("; ");
+                Status::with_error_details(
+                    Code::InvalidArgument,
+                    format!("{message}: {summary}"),
+                    ErrorDetails::with_bad_request(violations),
+                )
+            }
+            ApiError::NotFound { resource_type, name } => Status::with_error_details(
+                Code::NotFound,
+                message,
+                ErrorDetails::with_resource_info(resource_type, name, "", "no such resource"),
+            ),
+            ApiError::Storage(_) | ApiError::Internal(_) => {
+                tracing::error!(error = %message, "request failed inside the server");
+                Status::internal("the server failed; its log has the cause")
+            }
+        }
+    }
+}

@@ -1,0 +1,134 @@
+//! Shared by the integration tests: a real server on a loopback port with a temporary database.
+
+#![allow(dead_code)]
+
+use std::time::Duration;
+
+use tip_server::api::country_service_client::CountryServiceClient;
+use tip_server::api::report_service_client::ReportServiceClient;
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tonic::transport::Channel;
+use tonic_health::pb::HealthCheckRequest;
+use tonic_health::pb::health_check_response::ServingStatus;
+use tonic_health::pb::health_client::HealthClient;
+
+/// A server started in this process on `127.0.0.1:0`, stopped when dropped.
+pub struct TestServer {
+    pub address: String,
+    pub channel: Channel,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<()>>,
+    _folder: tempfile::TempDir,
+}
+
+impl TestServer {
+    /// Starts a server on a fresh database and waits until its health check says SERVING.
+    pub async fn start() -> Self {
+        let folder = tempfile::tempdir().unwrap();
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = format!("http://{}", listener.local_addr().unwrap());
+        let (stop, stopped) = oneshot::channel::<()>();
+        let db = folder.path().join("tip.sqlite");
+        let task = tokio::spawn(async move {
+            tip_server::serve(listener, &db, async {
+                let _ = stopped.await;
+            })
+            .await
+            .unwrap();
+        });
+        let channel = Channel::from_shared(address.clone()).unwrap().connect().await.unwrap();
+        let server = Self { address, channel, stop: Some(stop), task: Some(task), _folder: folder };
+        server.wait_until_serving().await;
+        server
+    }
+
+    async fn wait_until_serving(&self) {
+        let mut health = HealthClient::new(self.channel.clone());
+        for _ in 0..600 {
+            let response = health.check(HealthCheckRequest { service: String::new() }).await.unwrap();
+            if response.get_ref().status == ServingStatus::Serving as i32 {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        panic!("the server did not become SERVING");
+    }
+
+    pub fn reports(&self) -> ReportServiceClient<Channel> {
+        ReportServiceClient::new(self.channel.clone())
+    }
+
+    pub fn countries(&self) -> CountryServiceClient<Channel> {
+        CountryServiceClient::new(self.channel.clone())
+    }
+
+    /// Stops the server and waits for it to finish.
+    pub async fn stop(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(task) = self.task.take() {
+            tokio::time::timeout(Duration::from_secs(10), task).await.expect("server stops").unwrap();
+        }
+    }
+}
+
+/// The `tip-atlas` binary started as a child process on `127.0.0.1:0`; killed when dropped.
+pub struct ServerProcess {
+    pub address: String,
+    child: std::process::Child,
+}
+
+impl ServerProcess {
+    /// Starts `tip-atlas serve` on `db` and reads the "listening on ADDR" line it prints.
+    pub fn start(db: &std::path::Path) -> Self {
+        use std::io::BufRead;
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_tip-atlas"))
+            .args(["serve", "--listen", "127.0.0.1:0", "--db"])
+            .arg(db)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::inherit())
+            .spawn()
+            .expect("tip-atlas starts");
+        let mut first_line = String::new();
+        std::io::BufReader::new(child.stdout.take().unwrap()).read_line(&mut first_line).unwrap();
+        let address = first_line
+            .trim()
+            .strip_prefix("listening on ")
+            .unwrap_or_else(|| panic!("unexpected first line {first_line:?}"))
+            .to_owned();
+        Self { address, child }
+    }
+
+    /// Sends SIGTERM and returns the exit status.
+    pub fn terminate(mut self) -> std::process::ExitStatus {
+        let _ = std::process::Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status();
+        self.child.wait().unwrap()
+    }
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A test tool found on PATH; `None` (the test skips) unless TIP_ATLAS_REQUIRE_TOOLS=1, which
+/// `tests/run` sets so that a missing tool fails the run.
+pub fn tool(name: &str) -> Option<std::path::PathBuf> {
+    let found = std::env::var_os("PATH")
+        .into_iter()
+        .flat_map(|path| std::env::split_paths(&path).collect::<Vec<_>>())
+        .map(|folder| folder.join(name))
+        .find(|candidate| candidate.is_file());
+    if found.is_none() {
+        assert!(
+            std::env::var("TIP_ATLAS_REQUIRE_TOOLS").as_deref() != Ok("1"),
+            "{name} is not on PATH: run tests/run, which installs it"
+        );
+        eprintln!("skipped: {name} is not on PATH (tests/run installs it)");
+    }
+    found
+}
