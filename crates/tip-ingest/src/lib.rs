@@ -7,7 +7,9 @@ mod layout;
 mod parse;
 mod recommendations;
 mod statements;
+pub mod tier_table;
 
 pub use decode::Encoding;
 pub use diagnostics::Diagnostics;
 pub use parse::{Hints, ParsedDocument, parse_document};
+pub use tier_table::{NotATierTable, Placement, RejectedRow, TierTable, parse_tier_table};

@@ -26,6 +26,29 @@ pub struct Hints {
     pub source_uri: Option<String>,
 }
 
+impl Hints {
+    /// Hints from a file name such as `MALI_2017_refworld.txt` or `mali-2023.txt`: the first
+    /// four-digit report year, and the first, longest run of words (up to four) that names a
+    /// country.
+    /// The path also becomes the source URI.
+    pub fn from_path(path: &std::path::Path) -> Self {
+        let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+        let words: Vec<&str> = stem.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).collect();
+        let year = words.iter().filter(|w| w.len() == 4).find_map(|w| ReportYear::new(w.parse().ok()?).ok());
+        let registry = CountryRegistry::global();
+        let country = (0..words.len())
+            .flat_map(|start| (1..=4).rev().map(move |len| (start, len)))
+            .filter(|(start, len)| start + len <= words.len())
+            .find_map(|(start, len)| {
+                let candidate = words[start..start + len].join(" ");
+                // Short words ("us", "tip", "pdf") are too often not country names.
+                let plausible = candidate.len() >= 4 && !candidate.chars().all(|c| c.is_ascii_digit());
+                plausible.then(|| registry.resolve(&candidate)).flatten().map(|c| c.iso3.to_string())
+            });
+        Self { country, year: year.map(|y| i64::from(y.get())), source_uri: Some(path.display().to_string()) }
+    }
+}
+
 /// The outcome of reading one document.
 #[derive(Clone, Debug)]
 pub struct ParsedDocument {
@@ -116,8 +139,8 @@ impl Reader<'_> {
         let whole = self.whole_text();
 
         let country = self.settle_country(header.country, &whole, hints);
-        let year = self.settle_year(header.year, hints);
         self.settle_tier(header.tier, &whole);
+        let year = self.settle_year(header.year, hints, country);
         self.report.finding = statements::finding(if intro.is_empty() { &whole } else { &intro })
             .map_or(StandardsFinding::Unspecified, |(finding, _)| finding) as i32;
         self.settle_completeness(lines, year.map(ReportYear::get));
@@ -254,17 +277,22 @@ impl Reader<'_> {
     fn body(&mut self, blocks: Vec<Block>) {
         let mut opening = Vec::new();
         let mut sections: Vec<(Section, Vec<Paragraph>)> = Vec::new();
+        // A title inline with its text ("Recommendations for Iceland: a; b; and c.") heads that
+        // one paragraph only; the untitled paragraphs after it stand under no heading.
+        let mut open_section = false;
         for block in blocks {
             match block {
                 Block::Heading(heading) => {
+                    open_section = heading.inline.is_none();
                     let section = Section { kind: heading.kind as i32, title: heading.title, paragraphs: Vec::new() };
-                    sections.push((section, heading.inline.into_iter().collect()));
+                    let inline = heading.inline.map(|p| self.clean(p));
+                    sections.push((section, inline.into_iter().collect()));
                 }
                 Block::Paragraph(paragraph) => {
                     let paragraph = self.clean(paragraph);
                     match sections.last_mut() {
-                        Some((_, paragraphs)) => paragraphs.push(paragraph),
-                        None => opening.push(paragraph),
+                        Some((_, paragraphs)) if open_section => paragraphs.push(paragraph),
+                        _ => opening.push(paragraph),
                     }
                 }
             }
@@ -276,9 +304,22 @@ impl Reader<'_> {
         }
         self.report.paragraphs = opening.into_iter().map(|p| p.text).collect();
         let mut recommendations = Vec::new();
-        for (section, paragraphs) in &mut sections {
+        let last_section = sections.len().saturating_sub(1);
+        for (index, (section, paragraphs)) in sections.iter_mut().enumerate() {
             if section.kind == SectionKind::Recommendations as i32 {
-                recommendations.extend(recommendations::split(paragraphs));
+                let mut items = recommendations::split(paragraphs);
+                // The document's last words, cut off mid-sentence: not a recommendation one can
+                // act on or compare. The section keeps the text.
+                if index == last_section && paragraphs.last().is_some_and(|p| !layout::ends_sentence(&p.text)) {
+                    let line = paragraphs.last().map_or(0, |p| p.line);
+                    self.diagnostics.warn(
+                        Position::line(line),
+                        "recommendation-cut-off",
+                        "the last recommendation is cut off: left out of the recommendations, kept in the section's text",
+                    );
+                    items.pop();
+                }
+                recommendations.extend(items);
             }
             section.paragraphs = paragraphs.iter().map(|p| p.text.clone()).collect();
         }
@@ -333,7 +374,7 @@ impl Reader<'_> {
                 None => {
                     self.diagnostics.error(
                         Position::DOCUMENT,
-                        "hint",
+                        "hint-country",
                         format!("the country hint {hint:?} is not a country or territory the TIP Report ranks"),
                     );
                     None
@@ -368,11 +409,19 @@ impl Reader<'_> {
         }
     }
 
-    fn settle_year(&mut self, from_header: Option<(i64, Position)>, hints: &Hints) -> Option<ReportYear> {
+    /// The title's year wins over a hint, unless the bundled tier table shows the title wrong:
+    /// it places the country on another tier that year than the text states, and the hint's year
+    /// does not contradict the text (GVnet pages carry stale year labels).
+    fn settle_year(
+        &mut self,
+        from_header: Option<(i64, Position)>,
+        hints: &Hints,
+        country: Option<&'static Country>,
+    ) -> Option<ReportYear> {
         let hinted = hints.year.and_then(|year| match ReportYear::new(year) {
             Ok(year) => Some(year),
             Err(e) => {
-                self.diagnostics.error(Position::DOCUMENT, "hint", format!("the year hint: {e}"));
+                self.diagnostics.error(Position::DOCUMENT, "hint-year", format!("the year hint: {e}"));
                 None
             }
         });
@@ -383,6 +432,29 @@ impl Reader<'_> {
                 None
             }
         });
+        let tier = self.report.tier();
+        let placed = |year: ReportYear| {
+            let placements = crate::tier_table::bundled_placements();
+            country.and_then(|c| placements.get(&(c.iso3, year)).copied())
+        };
+        let contradicts = |year: ReportYear| tier != Tier::Unspecified && placed(year).is_some_and(|t| t != tier);
+        if let Some((year, at)) = stated
+            && contradicts(year)
+        {
+            let table = placed(year).map_or("", tier_label);
+            let name = country.map_or("", |c| c.display_name.as_str());
+            let message = format!(
+                "the title says {year}, but the tier table places {name} on {table} in {year} while this text says {}",
+                tier_label(tier)
+            );
+            match hinted {
+                Some(hint) if hint != year && !contradicts(hint) => {
+                    self.diagnostics.warn(at, "year-conflict", format!("{message}: kept the hint's {hint}"));
+                    return Some(hint);
+                }
+                _ => self.diagnostics.warn(at, "year-conflict", format!("{message}: the title's year may be wrong")),
+            }
+        }
         match (stated, hinted) {
             (Some((year, at)), Some(hint)) if hint != year => {
                 self.diagnostics.warn(

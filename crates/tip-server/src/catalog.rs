@@ -3,12 +3,13 @@
 
 use std::sync::Arc;
 
-use tip_model::pb::{self, Report, ReportView};
+use tip_ingest::{Hints, parse_document};
+use tip_model::pb::{self, IngestOutcome, Report, ReportView};
 use tip_model::{Country, CountryRegistry, Iso3, ReportName};
 
 use crate::error::ApiError;
 use crate::page_token::{PageTokens, page_size};
-use crate::store::Store;
+use crate::store::{PutOutcome, Store};
 
 const DEFAULT_PAGE_SIZE: u64 = 50;
 const MAX_PAGE_SIZE: u64 = 1000;
@@ -73,6 +74,35 @@ impl Catalog {
             items: reports,
             total_size: total,
         })
+    }
+
+    /// Parses a document and, unless `validate_only`, stores its report. A document with errors
+    /// is refused whole: nothing is written.
+    pub async fn ingest_document(
+        &self,
+        content: Vec<u8>,
+        hints: Hints,
+        validate_only: bool,
+    ) -> Result<(Report, IngestOutcome), ApiError> {
+        let store = self.store.clone();
+        let work = move || {
+            let parsed = parse_document(&content, &hints);
+            let name = match parsed.report_name() {
+                Some(name) if parsed.is_ok() => name,
+                _ => return Ok(Err(ApiError::InvalidDocument { errors: parsed.diagnostics.errors })),
+            };
+            if validate_only {
+                return Ok(Ok((parsed.report, IngestOutcome::Unspecified)));
+            }
+            let outcome = match store.put_report(name, &parsed.report, &content)? {
+                PutOutcome::Created => IngestOutcome::Created,
+                PutOutcome::Replaced => IngestOutcome::Replaced,
+                PutOutcome::Unchanged => IngestOutcome::Unchanged,
+            };
+            let stored = store.get_report(name)?.unwrap_or(parsed.report);
+            Ok(Ok((stored, outcome)))
+        };
+        blocking(work).await?
     }
 
     /// One country of the registry.

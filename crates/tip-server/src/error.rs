@@ -15,7 +15,7 @@ pub enum ApiError {
     /// A document could not be read: INVALID_ARGUMENT with one field violation per problem,
     /// each giving line and column.
     #[error("the document has {} error(s)", .errors.len())]
-    InvalidDocument { field: String, errors: Vec<Diagnostic> },
+    InvalidDocument { errors: Vec<Diagnostic> },
     /// The named resource does not exist: NOT_FOUND with ResourceInfo.
     #[error("{resource_type} {name:?} not found")]
     NotFound { resource_type: &'static str, name: String },
@@ -43,14 +43,13 @@ impl From<ApiError> for Status {
                 message,
                 ErrorDetails::with_bad_request_violation(field, description),
             ),
-            ApiError::InvalidDocument { field, errors } => {
+            ApiError::InvalidDocument { errors } => {
+                // Hint problems name their request field; everything else is in the content.
                 let violations = errors
                     .iter()
                     .map(|d| {
-                        FieldViolation::new(
-                            field.clone(),
-                            format!("line {}, column {}: {}", d.line, d.column, d.message),
-                        )
+                        let field = d.code.strip_prefix("hint-").unwrap_or("content");
+                        FieldViolation::new(field, format!("line {}, column {}: {}", d.line, d.column, d.message))
                     })
                     .collect::<Vec<_>>();
                 let summary = errors

@@ -28,6 +28,7 @@ pub mod api {
 }
 
 use api::country_service_server::CountryServiceServer;
+use api::ingest_service_server::IngestServiceServer;
 use api::report_service_server::ReportServiceServer;
 
 /// Why the server could not start or stopped with an error.
@@ -43,6 +44,9 @@ pub enum ServeError {
     #[error("reflection: {0}")]
     Reflection(#[from] tonic_reflection::server::Error),
 }
+
+/// Largest IngestService request: documents are rarely above 100 KB, 16 MiB leaves room.
+const MAX_DOCUMENT_MESSAGE: usize = 16 * 1024 * 1024;
 
 /// Reflection over the `tip.v1`, health and `google.rpc` error-detail descriptors, the last so
 /// that grpcurl prints rich error details (grpcurl 1.8.6 and Postman speak only v1alpha, newer
@@ -68,11 +72,11 @@ pub async fn serve(
     let (health, health_service) = tonic_health::server::health_reporter();
     health.set_service_status("", ServingStatus::NotServing).await;
     let loader = tokio::spawn(async move {
-        let loaded = tokio::task::spawn_blocking(move || seeds::load_if_empty(&store)).await;
+        let loaded = tokio::task::spawn_blocking(move || seeds::load_bundled(&store)).await;
         match loaded {
             Ok(Ok(summary)) => {
                 tracing::info!(%summary, "data ready");
-                for service in ["", "tip.v1.ReportService", "tip.v1.CountryService"] {
+                for service in ["", "tip.v1.ReportService", "tip.v1.CountryService", "tip.v1.IngestService"] {
                     health.set_service_status(service, ServingStatus::Serving).await;
                 }
             }
@@ -91,9 +95,13 @@ pub async fn serve(
     let reports = ReportServiceServer::new(services::Reports(catalog.clone()))
         .accept_compressed(CompressionEncoding::Gzip)
         .send_compressed(CompressionEncoding::Gzip);
-    let countries = CountryServiceServer::new(services::Countries(catalog))
+    let countries = CountryServiceServer::new(services::Countries(catalog.clone()))
         .accept_compressed(CompressionEncoding::Gzip)
         .send_compressed(CompressionEncoding::Gzip);
+    let ingest = IngestServiceServer::new(services::Ingest(catalog))
+        .accept_compressed(CompressionEncoding::Gzip)
+        .send_compressed(CompressionEncoding::Gzip)
+        .max_decoding_message_size(MAX_DOCUMENT_MESSAGE);
 
     let result = tonic::transport::Server::builder()
         .layer(logging::RequestLogLayer)
@@ -102,6 +110,7 @@ pub async fn serve(
         .add_service(reflection_v1alpha)
         .add_service(reports)
         .add_service(countries)
+        .add_service(ingest)
         .serve_with_incoming_shutdown(TcpListenerStream::new(listener), shutdown)
         .await;
     loader.abort();

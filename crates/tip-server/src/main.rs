@@ -1,5 +1,7 @@
 //! `tip-atlas`: serve the TIP Report API, or check documents from the command line.
 
+mod commands;
+
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -27,6 +29,24 @@ enum Command {
         #[arg(long, default_value = "data/tip-atlas.sqlite")]
         db: PathBuf,
     },
+    /// Parse documents without writing and print their diagnostics; exit 1 if any has errors.
+    Check {
+        /// One JSON object per document per line.
+        #[arg(long)]
+        json: bool,
+        /// Files or folders (read recursively).
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+    },
+    /// Load documents and CSV tier tables into the store (idempotent by content hash).
+    Ingest {
+        /// The SQLite database file; its folder is created.
+        #[arg(long, default_value = "data/tip-atlas.sqlite")]
+        db: PathBuf,
+        /// Files or folders (read recursively); `.csv` files are tier tables.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+    },
 }
 
 fn main() -> ExitCode {
@@ -36,6 +56,11 @@ fn main() -> ExitCode {
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
     let cli = Cli::parse();
+    match &cli.command {
+        Command::Check { json, paths } => return commands::check::run(paths, *json),
+        Command::Ingest { db, paths } => return commands::ingest::run(db, paths),
+        Command::Serve { .. } => {}
+    }
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(runtime) => runtime,
         Err(error) => {
@@ -45,6 +70,7 @@ fn main() -> ExitCode {
     };
     match cli.command {
         Command::Serve { listen, db } => runtime.block_on(serve(listen, db)),
+        Command::Check { .. } | Command::Ingest { .. } => ExitCode::SUCCESS,
     }
 }
 

@@ -1,14 +1,16 @@
 //! The tonic services: each handler validates its request, then calls one catalog function.
 
+use tip_ingest::Hints;
 use tip_model::ReportName;
 use tip_model::names::parse_country_name;
 use tip_model::pb::{
-    Country, GetCountryRequest, GetReportRequest, ListCountriesRequest, ListCountriesResponse, ListReportsRequest,
-    ListReportsResponse, Report, ReportView,
+    Country, GetCountryRequest, GetReportRequest, IngestDocumentRequest, IngestDocumentResponse, ListCountriesRequest,
+    ListCountriesResponse, ListReportsRequest, ListReportsResponse, Report, ReportView,
 };
 use tonic::{Request, Response, Status};
 
 use crate::api::country_service_server::CountryService;
+use crate::api::ingest_service_server::IngestService;
 use crate::api::report_service_server::ReportService;
 use crate::catalog::Catalog;
 use crate::error::ApiError;
@@ -18,6 +20,9 @@ pub struct Reports(pub Catalog);
 
 /// `tip.v1.CountryService` over the catalog.
 pub struct Countries(pub Catalog);
+
+/// `tip.v1.IngestService` over the catalog.
+pub struct Ingest(pub Catalog);
 
 fn report_name(field: &str, name: &str) -> Result<ReportName, ApiError> {
     ReportName::parse(name).map_err(|e| ApiError::invalid(field, e))
@@ -73,5 +78,25 @@ impl CountryService for Countries {
             next_page_token: page.next_page_token,
             total_size: page.total_size as i32,
         }))
+    }
+}
+
+#[tonic::async_trait]
+impl IngestService for Ingest {
+    async fn ingest_document(
+        &self,
+        request: Request<IngestDocumentRequest>,
+    ) -> Result<Response<IngestDocumentResponse>, Status> {
+        let request = request.into_inner();
+        if request.content.is_empty() {
+            return Err(ApiError::invalid("content", "the document is empty").into());
+        }
+        let hints = Hints {
+            country: Some(request.country).filter(|c| !c.trim().is_empty()),
+            year: (request.year != 0).then_some(i64::from(request.year)),
+            source_uri: Some(request.source_uri).filter(|u| !u.is_empty()),
+        };
+        let (report, outcome) = self.0.ingest_document(request.content, hints, request.validate_only).await?;
+        Ok(Response::new(IngestDocumentResponse { report: Some(report), outcome: outcome as i32 }))
     }
 }

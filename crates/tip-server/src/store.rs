@@ -7,6 +7,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use prost::Message;
 use rusqlite::{Connection, OptionalExtension, params};
+use tip_ingest::Placement;
 use tip_model::pb::Report;
 use tip_model::{Iso3, ReportName};
 
@@ -62,6 +63,15 @@ CREATE TABLE IF NOT EXISTS report_versions (
     replaced_at     INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS reports_by_year ON reports (year, iso3);
+CREATE TABLE IF NOT EXISTS placements (
+    iso3                 TEXT NOT NULL,
+    year                 INTEGER NOT NULL,
+    tier                 INTEGER NOT NULL,
+    source               TEXT NOT NULL,
+    tier_as_published    TEXT NOT NULL,
+    country_as_published TEXT NOT NULL,
+    PRIMARY KEY (iso3, year, source)
+);
 CREATE TABLE IF NOT EXISTS meta (
     key   TEXT PRIMARY KEY,
     value BLOB NOT NULL
@@ -96,11 +106,6 @@ impl Store {
         let result = read(&connection);
         self.readers.lock().unwrap_or_else(|e| e.into_inner()).push(connection);
         result
-    }
-
-    /// Whether no report is stored yet.
-    pub fn is_empty(&self) -> Result<bool> {
-        self.read(|c| Ok(c.query_row("SELECT NOT EXISTS (SELECT 1 FROM reports)", [], |row| row.get(0))?))
     }
 
     /// Stores a parsed report and its raw bytes in one transaction. The same bytes twice change
@@ -183,6 +188,56 @@ impl Store {
             }
             Ok((reports, total))
         })
+    }
+
+    /// Stores tier placements in one transaction; a placement of the same country, year and
+    /// source is updated. Returns how many rows were new or changed.
+    pub fn put_placements(&self, placements: &[Placement]) -> Result<usize> {
+        let mut writer = self.writer.lock().unwrap_or_else(|e| e.into_inner());
+        let tx = writer.transaction()?;
+        let mut changed = 0;
+        {
+            let mut upsert = tx.prepare_cached(
+                "INSERT INTO placements (iso3, year, tier, source, tier_as_published, country_as_published)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                 ON CONFLICT (iso3, year, source) DO UPDATE SET tier = excluded.tier,
+                     tier_as_published = excluded.tier_as_published, country_as_published = excluded.country_as_published
+                 WHERE tier != excluded.tier OR tier_as_published != excluded.tier_as_published
+                     OR country_as_published != excluded.country_as_published",
+            )?;
+            for p in placements {
+                changed += upsert.execute(params![
+                    p.iso3.as_str(),
+                    p.year.get(),
+                    p.tier as i32,
+                    p.source,
+                    p.tier_as_published,
+                    p.country_as_published
+                ])?;
+            }
+        }
+        tx.commit()?;
+        Ok(changed)
+    }
+
+    /// How many placements are stored.
+    pub fn placement_count(&self) -> Result<u64> {
+        self.read(|c| Ok(c.query_row("SELECT count(*) FROM placements", [], |row| row.get(0))?))
+    }
+
+    /// A value of the meta table.
+    pub fn meta(&self, key: &str) -> Result<Option<Vec<u8>>> {
+        self.read(|c| Ok(c.query_row("SELECT value FROM meta WHERE key = ?1", [key], |row| row.get(0)).optional()?))
+    }
+
+    /// Sets a value of the meta table.
+    pub fn set_meta(&self, key: &str, value: &[u8]) -> Result<()> {
+        let writer = self.writer.lock().unwrap_or_else(|e| e.into_inner());
+        writer.execute(
+            "INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            params![key, value],
+        )?;
+        Ok(())
     }
 
     /// A value of the meta table, created by `init` when missing.

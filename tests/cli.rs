@@ -1,0 +1,65 @@
+//! The `tip-atlas` command line: `check --json` against the narratives' manifest, exit codes.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use tip_model::{CountryRegistry, parse_tier};
+
+fn shared_data() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data")
+}
+
+fn tip_atlas(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_tip-atlas")).args(args).output().unwrap()
+}
+
+#[test]
+fn check_json_agrees_with_the_manifest_on_every_narrative() {
+    let folder = shared_data().join("narratives");
+    let output = tip_atlas(&["check", "--json", folder.to_str().unwrap()]);
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert!(output.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&output.stderr));
+    let lines: Vec<serde_json::Value> = stdout.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+
+    let manifest = std::fs::read_to_string(folder.join("MANIFEST.csv")).unwrap();
+    let records = tip_model::csv::csv_records(&manifest);
+    let header = &records[0];
+    let column = |name: &str| header.iter().position(|h| h == name).unwrap();
+    let registry = CountryRegistry::global();
+    let mut checked = 0;
+    for record in &records[1..] {
+        let file = &record[column("file")];
+        let line = lines
+            .iter()
+            .find(|l| l["path"].as_str().unwrap().ends_with(&format!("/{file}")))
+            .unwrap_or_else(|| panic!("{file} not checked"));
+        let country = registry.resolve(&record[column("country")]).unwrap();
+        let tier = parse_tier(&record[column("tier_as_stated")]).unwrap();
+        assert_eq!(line["country"], country.iso3.as_str(), "{file}");
+        assert_eq!(line["year"], record[column("report_year")].parse::<i64>().unwrap(), "{file}");
+        assert_eq!(line["tier"], tier.as_str_name(), "{file}");
+        let complete = record[column("complete")].starts_with("yes");
+        assert_eq!(line["completeness"] == "COMPLETENESS_COMPLETE", complete, "{file}: {}", line["completeness"]);
+        assert_eq!(line["errors"].as_array().unwrap().len(), 0, "{file}");
+        checked += 1;
+    }
+    assert_eq!(checked, lines.len(), "every document has a manifest row");
+    assert!(checked >= 27, "{checked}");
+}
+
+#[test]
+fn check_exits_one_on_errors_and_two_on_bad_usage() {
+    let folder = tempfile::tempdir().unwrap();
+    let bad = folder.path().join("bad.txt");
+    std::fs::write(&bad, "ATLANTIS (Tier 7)\n\nNothing here.").unwrap();
+    let output = tip_atlas(&["check", "--json", bad.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(1));
+    let line: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let errors = line["errors"].as_array().unwrap();
+    assert!(errors.iter().any(|e| e["line"] == 1 && e["column"] == 1), "{errors:?}");
+    assert!(errors.iter().any(|e| e["line"] == 1 && e["column"] == 11), "{errors:?}");
+
+    assert_eq!(tip_atlas(&["check"]).status.code(), Some(2), "no path");
+    assert_eq!(tip_atlas(&["check", "/no/such/file"]).status.code(), Some(2));
+    assert_eq!(tip_atlas(&["frobnicate"]).status.code(), Some(2));
+}
