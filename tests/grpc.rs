@@ -86,7 +86,7 @@ async fn lists_reports_and_countries_page_by_page() {
     loop {
         let page = server
             .countries()
-            .list_countries(ListCountriesRequest { page_size: 50, page_token: token.clone() })
+            .list_countries(ListCountriesRequest { page_size: 50, page_token: token.clone(), ..Default::default() })
             .await
             .unwrap()
             .into_inner();
@@ -102,13 +102,13 @@ async fn lists_reports_and_countries_page_by_page() {
 
     let forged = server
         .countries()
-        .list_countries(ListCountriesRequest { page_size: 50, page_token: "00".repeat(24) })
+        .list_countries(ListCountriesRequest { page_size: 50, page_token: "00".repeat(24), ..Default::default() })
         .await
         .unwrap_err();
     assert_eq!(forged.code(), Code::InvalidArgument);
     let negative = server
         .countries()
-        .list_countries(ListCountriesRequest { page_size: -1, page_token: String::new() })
+        .list_countries(ListCountriesRequest { page_size: -1, ..Default::default() })
         .await
         .unwrap_err();
     assert_eq!(negative.code(), Code::InvalidArgument);

@@ -4,15 +4,17 @@
 use std::sync::Arc;
 
 use tip_ingest::{Hints, parse_document};
-use tip_model::pb::{self, IngestOutcome, Report, ReportView};
-use tip_model::{Country, CountryRegistry, Iso3, ReportName};
+use tip_model::pb::{
+    self, Completeness, Highlight, IngestOutcome, Region, Report, ReportEventType, ReportRevision, ReportView,
+    SearchResult, Snippet, StandardsFinding, Tier, TierChange,
+};
+use tip_model::{Country, CountryRegistry, Iso3, ReportName, parse_tier};
+use tokio::sync::broadcast;
 
 use crate::error::ApiError;
+use crate::filter::{Field, FieldKind, SqlFilter, compile_filter, compile_order_by};
 use crate::page_token::{PageTokens, page_size};
-use crate::store::{PutOutcome, Store};
-
-const DEFAULT_PAGE_SIZE: u64 = 50;
-const MAX_PAGE_SIZE: u64 = 1000;
+use crate::store::{HIGHLIGHT_END, HIGHLIGHT_START, PutOutcome, SearchHit, Store, StoreError};
 
 /// One page of results.
 pub struct Page<T> {
@@ -24,24 +26,143 @@ pub struct Page<T> {
     pub total_size: u64,
 }
 
-/// The TIP Atlas catalog: reports and countries.
+/// A report that was created or replaced, as WatchReports streams it.
+#[derive(Clone, Debug)]
+pub struct ReportEvent {
+    pub event_type: ReportEventType,
+    pub report: Report,
+}
+
+/// How many report events a slow watcher may fall behind before it is told it lost some.
+const WATCH_BUFFER: usize = 1024;
+
+/// The TIP Atlas catalog: reports, countries, ingestion and the insights over them.
 #[derive(Clone)]
 pub struct Catalog {
-    store: Arc<Store>,
+    pub(crate) store: Arc<Store>,
     tokens: Arc<PageTokens>,
-    registry: &'static CountryRegistry,
+    pub(crate) registry: &'static CountryRegistry,
+    events: broadcast::Sender<ReportEvent>,
+}
+
+/// The fields a report filter may name, and their columns.
+pub const REPORT_FIELDS: &[Field] = &[
+    Field { name: "year", column: "year", kind: FieldKind::Integer },
+    Field { name: "country", column: "iso3", kind: FieldKind::Text { normalize: country_code } },
+    Field { name: "tier", column: "tier", kind: FieldKind::Enum { parse: tier_value } },
+    Field { name: "region", column: "region", kind: FieldKind::Enum { parse: region_value } },
+    Field { name: "finding", column: "finding", kind: FieldKind::Enum { parse: finding_value } },
+    Field { name: "tier_change", column: "tier_change", kind: FieldKind::Enum { parse: tier_change_value } },
+    Field { name: "completeness", column: "completeness", kind: FieldKind::Enum { parse: completeness_value } },
+];
+
+/// The fields a country filter may name, and their columns.
+pub const COUNTRY_FIELDS: &[Field] = &[
+    Field { name: "country", column: "iso3", kind: FieldKind::Text { normalize: country_code } },
+    Field { name: "region", column: "region", kind: FieldKind::Enum { parse: region_value } },
+    Field { name: "tier", column: "latest_tier", kind: FieldKind::Enum { parse: tier_value } },
+    Field { name: "year", column: "latest_year", kind: FieldKind::Integer },
+];
+
+fn country_code(value: &str) -> Result<String, String> {
+    let value = value.strip_prefix("countries/").unwrap_or(value);
+    CountryRegistry::global()
+        .resolve(value)
+        .map(|c| c.iso3.to_string())
+        .ok_or_else(|| format!("{value:?} is not a country the TIP Report ranks"))
+}
+
+fn tier_value(value: &str) -> Result<i64, String> {
+    Tier::from_str_name(value).or_else(|| parse_tier(value)).map(|t| t as i64).ok_or_else(|| {
+        format!("{value:?} is not a tier: use TIER_1, TIER_2, TIER_2_WATCH_LIST, TIER_3 or TIER_SPECIAL_CASE")
+    })
+}
+
+/// Reads an enum value by its full name ("REGION_AF") or without the prefix ("AF", "af").
+fn enum_value(value: &str, prefix: &str, from_name: fn(&str) -> Option<i32>, kind: &str) -> Result<i64, String> {
+    let upper = value.to_uppercase();
+    from_name(&upper)
+        .or_else(|| from_name(&format!("{prefix}{upper}")))
+        .filter(|v| *v != 0)
+        .map(i64::from)
+        .ok_or_else(|| format!("{value:?} is not a {kind}"))
+}
+
+fn region_value(value: &str) -> Result<i64, String> {
+    enum_value(
+        value,
+        "REGION_",
+        |n| Region::from_str_name(n).map(|r| r as i32),
+        "region: use AF, EAP, EUR, NEA, SCA or WHA",
+    )
+}
+
+fn finding_value(value: &str) -> Result<i64, String> {
+    let name = |n: &str| StandardsFinding::from_str_name(n).map(|f| f as i32);
+    enum_value(
+        value,
+        "STANDARDS_FINDING_",
+        name,
+        "finding: use FULLY_MEETS, SIGNIFICANT_EFFORTS or NOT_SIGNIFICANT_EFFORTS",
+    )
+}
+
+fn tier_change_value(value: &str) -> Result<i64, String> {
+    let name = |n: &str| TierChange::from_str_name(n).map(|c| c as i32);
+    enum_value(value, "TIER_CHANGE_", name, "tier change: use UPGRADED, DOWNGRADED, REMAINED or PLACED")
+}
+
+fn completeness_value(value: &str) -> Result<i64, String> {
+    let name = |n: &str| Completeness::from_str_name(n).map(|c| c as i32);
+    enum_value(value, "COMPLETENESS_", name, "completeness: use COMPLETE, EXCERPT or TRUNCATED")
+}
+
+/// A request's filter and order_by compiled, or INVALID_ARGUMENT naming the field at fault.
+fn compiled_query(
+    filter: &str,
+    order_by: &str,
+    fields: &[Field],
+    default_order_sql: &str,
+) -> Result<(SqlFilter, String), ApiError> {
+    let filter = compile_filter(filter, fields).map_err(|e| ApiError::invalid("filter", e))?;
+    let order = compile_order_by(order_by, fields, default_order_sql).map_err(|e| ApiError::invalid("order_by", e))?;
+    Ok((filter, order))
 }
 
 impl Catalog {
     /// A catalog over `store`, signing page tokens with the store's own key.
     pub fn new(store: Arc<Store>) -> Result<Self, ApiError> {
         let key = store.meta_or_init("page_token_key", random_key)?;
-        Ok(Self { store, tokens: Arc::new(PageTokens::new(key)), registry: CountryRegistry::global() })
+        let (events, _) = broadcast::channel(WATCH_BUFFER);
+        Ok(Self { store, tokens: Arc::new(PageTokens::new(key)), registry: CountryRegistry::global(), events })
     }
 
-    /// The store behind the catalog.
-    pub fn store(&self) -> &Arc<Store> {
-        &self.store
+    /// The offset and size of the page a request asks for. The token must have been issued for
+    /// the same `query` (the request's other fields).
+    pub(crate) fn page(
+        &self,
+        query: &str,
+        requested: i32,
+        token: &str,
+        default: u64,
+        max: u64,
+    ) -> Result<(u64, u64), ApiError> {
+        let limit = page_size(requested, default, max)?;
+        Ok((self.tokens.decode(token, query)?, limit))
+    }
+
+    /// A page of `items` that started at `offset`, out of `total`.
+    pub(crate) fn page_of<T>(&self, query: &str, offset: u64, items: Vec<T>, total: u64) -> Page<T> {
+        let next = offset + items.len() as u64;
+        Page {
+            next_page_token: if next < total && !items.is_empty() {
+                self.tokens.encode(query, next)
+            } else {
+                String::new()
+            },
+            items,
+            total_size: total,
+        }
     }
 
     /// One report.
@@ -52,28 +173,86 @@ impl Catalog {
             .ok_or(ApiError::NotFound { resource_type: "tip.v1.Report", name: name.to_string() })
     }
 
-    /// A page of reports, of one country or of all.
+    /// A page of reports, of one country or of all, filtered and ordered.
     pub async fn list_reports(
         &self,
+        request: pb::ListReportsRequest,
         country: Option<Iso3>,
-        requested_page_size: i32,
-        page_token: &str,
-        view: ReportView,
     ) -> Result<Page<Report>, ApiError> {
-        let limit = page_size(requested_page_size, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)?;
-        let query = format!("reports/{}", country.map_or("-".to_owned(), |c| c.to_string()));
-        let offset = self.tokens.decode(page_token, &query)?;
+        let (mut filter, order) =
+            compiled_query(&request.filter, &request.order_by, REPORT_FIELDS, "iso3 ASC, year ASC")?;
+        if let Some(country) = country {
+            filter = filter.and("iso3 = ?", country.to_string());
+        }
+        let query = format!("reports|{}|{}|{}", request.parent, request.filter, request.order_by);
+        let (offset, limit) = self.page(&query, request.page_size, &request.page_token, 50, 1000)?;
         let store = self.store.clone();
-        let (mut reports, total) = blocking(move || store.list_reports(country, offset, limit)).await?;
-        if view != ReportView::Full {
+        let (mut reports, total) = blocking(move || store.list_reports(&filter, &order, offset, limit)).await?;
+        if request.view() != ReportView::Full {
             reports.iter_mut().for_each(basic_view);
         }
-        let next = offset + reports.len() as u64;
-        Ok(Page {
-            next_page_token: if next < total { self.tokens.encode(&query, next) } else { String::new() },
-            items: reports,
-            total_size: total,
-        })
+        Ok(self.page_of(&query, offset, reports, total))
+    }
+
+    /// Full-text search over narratives and recommendations.
+    pub async fn search_reports(&self, request: pb::SearchReportsRequest) -> Result<Page<SearchResult>, ApiError> {
+        if request.query.trim().is_empty() {
+            return Err(ApiError::invalid("query", "the query is empty"));
+        }
+        if request.query.len() > 1000 {
+            return Err(ApiError::invalid("query", "the query is longer than 1000 bytes"));
+        }
+        let (filter, _) = compiled_query(&request.filter, "", REPORT_FIELDS, "iso3 ASC")?;
+        let query = format!("search|{}|{}", request.query, request.filter);
+        let (offset, limit) = self.page(&query, request.page_size, &request.page_token, 20, 100)?;
+        let store = self.store.clone();
+        let text = request.query.clone();
+        let (hits, total) =
+            blocking(move || store.search(&text, &filter, offset, limit)).await.map_err(|error| match error {
+                ApiError::Storage(StoreError::Sqlite(cause)) if is_fts_syntax_error(&cause) => ApiError::invalid(
+                    "query",
+                    format!("not a valid search: {cause}; use words, \"quoted phrases\", prefix* terms, AND, OR, NOT"),
+                ),
+                other => other,
+            })?;
+        Ok(self.page_of(&query, offset, hits.into_iter().map(search_result).collect(), total))
+    }
+
+    /// Every document ingested for a report, current first.
+    pub async fn list_revisions(
+        &self,
+        request: pb::ListReportRevisionsRequest,
+        name: ReportName,
+    ) -> Result<Page<ReportRevision>, ApiError> {
+        let query = format!("revisions|{}", request.name);
+        let (offset, limit) = self.page(&query, request.page_size, &request.page_token, 50, 1000)?;
+        let store = self.store.clone();
+        let revisions = blocking(move || store.revisions(name)).await?;
+        if revisions.is_empty() {
+            return Err(ApiError::NotFound { resource_type: "tip.v1.Report", name: name.to_string() });
+        }
+        let total = revisions.len() as u64;
+        let page = revisions
+            .into_iter()
+            .skip(offset as usize)
+            .take(limit as usize)
+            .map(|r| ReportRevision {
+                revision_id: r.sha256,
+                current: r.current,
+                create_time: Some(prost_types::Timestamp { seconds: r.ingested_at, nanos: 0 }),
+                source_uri: r.source_uri,
+                encoding: r.encoding,
+                tier: r.tier,
+                completeness: r.completeness,
+                content: r.content,
+            })
+            .collect();
+        Ok(self.page_of(&query, offset, page, total))
+    }
+
+    /// Follows created and replaced reports.
+    pub fn watch(&self) -> broadcast::Receiver<ReportEvent> {
+        self.events.subscribe()
     }
 
     /// Parses a document and, unless `validate_only`, stores its report. A document with errors
@@ -92,41 +271,106 @@ impl Catalog {
                 _ => return Ok(Err(ApiError::InvalidDocument { errors: parsed.diagnostics.errors })),
             };
             if validate_only {
-                return Ok(Ok((parsed.report, IngestOutcome::Unspecified)));
+                return Ok(Ok((parsed.report, None)));
             }
-            let outcome = match store.put_report(name, &parsed.report, &content)? {
-                PutOutcome::Created => IngestOutcome::Created,
-                PutOutcome::Replaced => IngestOutcome::Replaced,
-                PutOutcome::Unchanged => IngestOutcome::Unchanged,
-            };
-            let stored = store.get_report(name)?.unwrap_or(parsed.report);
-            Ok(Ok((stored, outcome)))
+            let outcome = store.put_report(name, &parsed.report, &content)?;
+            let current = store.get_report(name)?.unwrap_or(parsed.report);
+            Ok(Ok((current, Some(outcome))))
         };
-        blocking(work).await?
+        let (report, outcome) = blocking(work).await??;
+        let Some(outcome) = outcome else { return Ok((report, IngestOutcome::Unspecified)) };
+        let event_type = match outcome {
+            PutOutcome::Created => Some(ReportEventType::Created),
+            PutOutcome::Replaced => Some(ReportEventType::Replaced),
+            PutOutcome::Unchanged | PutOutcome::KeptCurrent => None,
+        };
+        if let Some(event_type) = event_type {
+            // No watcher is fine: send fails only when nobody listens.
+            let _ = self.events.send(ReportEvent { event_type, report: report.clone() });
+        }
+        let outcome = match outcome {
+            PutOutcome::Created => IngestOutcome::Created,
+            PutOutcome::Replaced => IngestOutcome::Replaced,
+            PutOutcome::Unchanged => IngestOutcome::Unchanged,
+            PutOutcome::KeptCurrent => IngestOutcome::KeptCurrent,
+        };
+        Ok((report, outcome))
     }
 
-    /// One country of the registry.
-    pub fn get_country(&self, iso3: Iso3) -> Result<pb::Country, ApiError> {
-        self.registry.get(iso3).map(country_message).ok_or_else(|| ApiError::NotFound {
+    /// One country of the registry, with its latest placement.
+    pub async fn get_country(&self, iso3: Iso3) -> Result<pb::Country, ApiError> {
+        let country = self.registry.get(iso3).ok_or_else(|| ApiError::NotFound {
             resource_type: "tip.v1.Country",
             name: tip_model::names::country_name(iso3),
-        })
+        })?;
+        let filter = SqlFilter::default().and("iso3 = ?", iso3.to_string());
+        let store = self.store.clone();
+        let (rows, _) = blocking(move || store.list_countries(&filter, "iso3", 0, 1)).await?;
+        Ok(country_message(country, rows.first().and_then(|r| r.1)))
     }
 
-    /// A page of the registry's countries, by code.
-    pub fn list_countries(&self, requested_page_size: i32, page_token: &str) -> Result<Page<pb::Country>, ApiError> {
-        let limit = page_size(requested_page_size, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)?;
-        let query = "countries";
-        let offset = self.tokens.decode(page_token, query)?;
-        let all = self.registry.all();
-        let start = (offset as usize).min(all.len());
-        let end = (start + limit as usize).min(all.len());
-        Ok(Page {
-            items: all[start..end].iter().map(country_message).collect(),
-            next_page_token: if end < all.len() { self.tokens.encode(query, end as u64) } else { String::new() },
-            total_size: all.len() as u64,
-        })
+    /// A page of the registry's countries, filtered by region, code and latest tier.
+    pub async fn list_countries(&self, request: pb::ListCountriesRequest) -> Result<Page<pb::Country>, ApiError> {
+        let (filter, order) = compiled_query(&request.filter, "", COUNTRY_FIELDS, "iso3 ASC")?;
+        let query = format!("countries|{}", request.filter);
+        let (offset, limit) = self.page(&query, request.page_size, &request.page_token, 50, 1000)?;
+        let store = self.store.clone();
+        let (rows, total) = blocking(move || store.list_countries(&filter, &order, offset, limit)).await?;
+        let countries = rows
+            .into_iter()
+            .filter_map(|(iso3, latest)| self.registry.get(iso3).map(|c| country_message(c, latest)))
+            .collect();
+        Ok(self.page_of(&query, offset, countries, total))
     }
+}
+
+/// Whether SQLite refused a search because of the query's FTS5 syntax.
+fn is_fts_syntax_error(error: &rusqlite::Error) -> bool {
+    let text = error.to_string();
+    text.contains("fts5")
+        || text.contains("syntax error")
+        || text.contains("no such column")
+        || text.contains("unterminated")
+}
+
+fn search_result(hit: SearchHit) -> SearchResult {
+    let snippets = [("narrative", hit.narrative_snippet), ("recommendations", hit.recommendations_snippet)]
+        .into_iter()
+        .filter(|(_, text)| text.contains(HIGHLIGHT_START))
+        .map(|(field, marked)| highlighted(field, &marked))
+        .collect();
+    let name = ReportName::parse(&format!("countries/{}/reports/{}", hit.iso3, hit.year)).map(|n| n.to_string());
+    SearchResult {
+        report: name.unwrap_or_default(),
+        country: format!("countries/{}", hit.iso3),
+        year: hit.year,
+        tier: hit.tier,
+        score: hit.score,
+        snippets,
+    }
+}
+
+/// A snippet with its highlight markers turned into code-point ranges.
+fn highlighted(field: &str, marked: &str) -> Snippet {
+    let mut text = String::with_capacity(marked.len());
+    let mut highlights = Vec::new();
+    let mut position = 0;
+    let mut start = None;
+    for c in marked.chars() {
+        match c {
+            HIGHLIGHT_START => start = Some(position),
+            HIGHLIGHT_END => {
+                if let Some(start) = start.take() {
+                    highlights.push(Highlight { start, end: position });
+                }
+            }
+            c => {
+                text.push(c);
+                position += 1;
+            }
+        }
+    }
+    Snippet { field: field.to_owned(), text, highlights }
 }
 
 /// The BASIC view: everything but the narrative's text.
@@ -136,18 +380,19 @@ fn basic_view(report: &mut Report) {
     report.recommendations.clear();
 }
 
-fn country_message(country: &Country) -> pb::Country {
+fn country_message(country: &Country, latest: Option<(i32, Tier)>) -> pb::Country {
     pb::Country {
         name: tip_model::names::country_name(country.iso3),
         display_name: country.display_name.clone(),
         aliases: country.aliases.clone(),
         region: country.region as i32,
+        latest_placement: latest.map(|(year, tier)| pb::TierPlacement { year, tier: tier as i32 }),
     }
 }
 
 /// Runs blocking store work off the async threads.
-async fn blocking<T: Send + 'static>(
-    work: impl FnOnce() -> Result<T, crate::store::StoreError> + Send + 'static,
+pub(crate) async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T, StoreError> + Send + 'static,
 ) -> Result<T, ApiError> {
     tokio::task::spawn_blocking(work)
         .await
@@ -165,4 +410,19 @@ fn random_key() -> Vec<u8> {
     hasher.update((&hasher as *const _ as usize).to_be_bytes());
     hasher.update(std::hash::BuildHasher::hash_one(&std::collections::hash_map::RandomState::new(), 0u8).to_be_bytes());
     hasher.finalize().to_vec()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn highlights_are_code_point_ranges() {
+        let marked = format!("…Côte {HIGHLIGHT_START}hereditary{HIGHLIGHT_END} slavery");
+        let snippet = highlighted("narrative", &marked);
+        assert_eq!(snippet.text, "…Côte hereditary slavery");
+        let h = &snippet.highlights[0];
+        let chars: Vec<char> = snippet.text.chars().collect();
+        assert_eq!(chars[h.start as usize..h.end as usize].iter().collect::<String>(), "hereditary");
+    }
 }

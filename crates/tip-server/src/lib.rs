@@ -3,10 +3,14 @@
 
 pub mod catalog;
 pub mod error;
+pub mod filter;
+mod history;
+mod insights;
 mod logging;
 pub mod page_token;
 pub mod seeds;
 mod services;
+mod similarity;
 pub mod store;
 
 use std::future::Future;
@@ -29,6 +33,7 @@ pub mod api {
 
 use api::country_service_server::CountryServiceServer;
 use api::ingest_service_server::IngestServiceServer;
+use api::insight_service_server::InsightServiceServer;
 use api::report_service_server::ReportServiceServer;
 
 /// Why the server could not start or stopped with an error.
@@ -76,7 +81,13 @@ pub async fn serve(
         match loaded {
             Ok(Ok(summary)) => {
                 tracing::info!(%summary, "data ready");
-                for service in ["", "tip.v1.ReportService", "tip.v1.CountryService", "tip.v1.IngestService"] {
+                for service in [
+                    "",
+                    "tip.v1.ReportService",
+                    "tip.v1.CountryService",
+                    "tip.v1.InsightService",
+                    "tip.v1.IngestService",
+                ] {
                     health.set_service_status(service, ServingStatus::Serving).await;
                 }
             }
@@ -92,16 +103,17 @@ pub async fn serve(
     let reflection_v1 = reflection().build_v1()?;
     let reflection_v1alpha = reflection().build_v1alpha()?;
 
-    let reports = ReportServiceServer::new(services::Reports(catalog.clone()))
-        .accept_compressed(CompressionEncoding::Gzip)
-        .send_compressed(CompressionEncoding::Gzip);
-    let countries = CountryServiceServer::new(services::Countries(catalog.clone()))
-        .accept_compressed(CompressionEncoding::Gzip)
-        .send_compressed(CompressionEncoding::Gzip);
-    let ingest = IngestServiceServer::new(services::Ingest(catalog))
-        .accept_compressed(CompressionEncoding::Gzip)
-        .send_compressed(CompressionEncoding::Gzip)
-        .max_decoding_message_size(MAX_DOCUMENT_MESSAGE);
+    // Every tip.v1 service accepts and sends gzip.
+    macro_rules! gzip {
+        ($server:expr) => {
+            $server.accept_compressed(CompressionEncoding::Gzip).send_compressed(CompressionEncoding::Gzip)
+        };
+    }
+    let reports = gzip!(ReportServiceServer::new(services::Reports(catalog.clone())));
+    let countries = gzip!(CountryServiceServer::new(services::Countries(catalog.clone())));
+    let insights = gzip!(InsightServiceServer::new(services::Insights(catalog.clone())));
+    let ingest =
+        gzip!(IngestServiceServer::new(services::Ingest(catalog))).max_decoding_message_size(MAX_DOCUMENT_MESSAGE);
 
     let result = tonic::transport::Server::builder()
         .layer(logging::RequestLogLayer)
@@ -110,6 +122,7 @@ pub async fn serve(
         .add_service(reflection_v1alpha)
         .add_service(reports)
         .add_service(countries)
+        .add_service(insights)
         .add_service(ingest)
         .serve_with_incoming_shutdown(TcpListenerStream::new(listener), shutdown)
         .await;

@@ -1,15 +1,18 @@
 //! The SQLite store, the source of truth: raw documents by content hash, the current report of
-//! each country and year (encoded `tip.v1.Report`), and the versions it replaced.
+//! each country and year (encoded `tip.v1.Report`, with its verdict in columns for filters),
+//! every document ingested for each report, full-text indexes, and tier placements.
 
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use prost::Message;
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{Connection, OptionalExtension, params, params_from_iter};
 use tip_ingest::Placement;
-use tip_model::pb::Report;
-use tip_model::{Iso3, ReportName};
+use tip_model::pb::{Completeness, Report, SectionKind, Tier, TierChange};
+use tip_model::{CountryRegistry, Iso3, ReportName};
+
+use crate::filter::SqlFilter;
 
 /// A failure of the store.
 #[derive(Debug, thiserror::Error)]
@@ -36,7 +39,62 @@ pub enum PutOutcome {
     Replaced,
     /// These exact bytes were stored before: nothing changed.
     Unchanged,
+    /// The document was stored as a revision, but looks less complete than the current one,
+    /// which stays current.
+    KeptCurrent,
 }
+
+/// A placement as stored, with its source.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StoredPlacement {
+    pub iso3: Iso3,
+    pub year: i32,
+    pub tier: Tier,
+    pub source: String,
+    pub tier_as_published: String,
+}
+
+/// The verdict of a stored report, without its text.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ReportVerdict {
+    pub iso3: Iso3,
+    pub year: i32,
+    pub tier: Tier,
+    pub tier_change: TierChange,
+    pub waiver: bool,
+}
+
+/// A country's most recent placement: report year and tier.
+pub type LatestPlacement = (i32, Tier);
+
+/// One document ingested for a report.
+#[derive(Clone, Debug)]
+pub struct Revision {
+    pub sha256: String,
+    pub current: bool,
+    pub ingested_at: i64,
+    pub source_uri: String,
+    pub encoding: String,
+    pub tier: i32,
+    pub completeness: i32,
+    pub content: Vec<u8>,
+}
+
+/// A search hit: the report's verdict columns, score and raw snippets with highlight markers.
+#[derive(Clone, Debug)]
+pub struct SearchHit {
+    pub iso3: String,
+    pub year: i32,
+    pub tier: i32,
+    pub score: f64,
+    pub narrative_snippet: String,
+    pub recommendations_snippet: String,
+}
+
+/// Marks the start and end of a match in snippets (private-use characters no text contains).
+pub const HIGHLIGHT_START: char = '\u{E000}';
+/// See [`HIGHLIGHT_START`].
+pub const HIGHLIGHT_END: char = '\u{E001}';
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS documents (
@@ -50,19 +108,30 @@ CREATE TABLE IF NOT EXISTS reports (
     id              INTEGER PRIMARY KEY,
     iso3            TEXT NOT NULL,
     year            INTEGER NOT NULL,
+    region          INTEGER NOT NULL,
     tier            INTEGER NOT NULL,
+    tier_change     INTEGER NOT NULL,
+    finding         INTEGER NOT NULL,
+    completeness    INTEGER NOT NULL,
+    waiver          INTEGER NOT NULL,
     document_sha256 TEXT NOT NULL REFERENCES documents(sha256),
     ingested_at     INTEGER NOT NULL,
     report          BLOB NOT NULL,
     UNIQUE (iso3, year)
 );
-CREATE TABLE IF NOT EXISTS report_versions (
+CREATE INDEX IF NOT EXISTS reports_by_year ON reports (year, iso3);
+CREATE TABLE IF NOT EXISTS report_documents (
     iso3            TEXT NOT NULL,
     year            INTEGER NOT NULL,
     document_sha256 TEXT NOT NULL REFERENCES documents(sha256),
-    replaced_at     INTEGER NOT NULL
+    ingested_at     INTEGER NOT NULL,
+    tier            INTEGER NOT NULL,
+    completeness    INTEGER NOT NULL,
+    PRIMARY KEY (iso3, year, document_sha256)
 );
-CREATE INDEX IF NOT EXISTS reports_by_year ON reports (year, iso3);
+CREATE VIRTUAL TABLE IF NOT EXISTS report_text USING fts5(
+    narrative, recommendations, tokenize = 'porter unicode61 remove_diacritics 2'
+);
 CREATE TABLE IF NOT EXISTS placements (
     iso3                 TEXT NOT NULL,
     year                 INTEGER NOT NULL,
@@ -72,6 +141,11 @@ CREATE TABLE IF NOT EXISTS placements (
     country_as_published TEXT NOT NULL,
     PRIMARY KEY (iso3, year, source)
 );
+CREATE TABLE IF NOT EXISTS countries (
+    iso3   TEXT PRIMARY KEY,
+    region INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS placements_by_year ON placements (year, iso3);
 CREATE TABLE IF NOT EXISTS meta (
     key   TEXT PRIMARY KEY,
     value BLOB NOT NULL
@@ -91,8 +165,9 @@ impl Store {
         if let Some(folder) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
             std::fs::create_dir_all(folder).map_err(|source| StoreError::Io { path: folder.to_owned(), source })?;
         }
-        let writer = open_connection(path)?;
+        let mut writer = open_connection(path)?;
         writer.execute_batch(SCHEMA)?;
+        sync_countries(&mut writer)?;
         Ok(Self { path: path.to_owned(), writer: Mutex::new(writer), readers: Mutex::new(Vec::new()) })
     }
 
@@ -109,44 +184,95 @@ impl Store {
     }
 
     /// Stores a parsed report and its raw bytes in one transaction. The same bytes twice change
-    /// nothing; other bytes for the same country and year replace the report and keep the old
-    /// document retrievable.
+    /// nothing. Other bytes for the same country and year replace the report, unless they look
+    /// less complete than the current document (a cut-off copy does not replace a whole one):
+    /// then they are kept as a revision only. Every document stays retrievable.
     pub fn put_report(&self, name: ReportName, report: &Report, raw: &[u8]) -> Result<PutOutcome> {
         let source = report.source.clone().unwrap_or_default();
         let now = unix_seconds();
+        let (iso3, year) = (name.country.as_str(), name.year.get());
         let mut writer = self.writer.lock().unwrap_or_else(|e| e.into_inner());
         let tx = writer.transaction()?;
-        let current: Option<String> = tx
+        let current: Option<(i64, String, i32)> = tx
             .query_row(
-                "SELECT document_sha256 FROM reports WHERE iso3 = ?1 AND year = ?2",
-                params![name.country.as_str(), name.year.get()],
-                |row| row.get(0),
+                "SELECT id, document_sha256, completeness FROM reports WHERE iso3 = ?1 AND year = ?2",
+                params![iso3, year],
+                |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
             )
             .optional()?;
-        if current.as_deref() == Some(source.content_sha256.as_str()) {
+        let seen: bool = tx.query_row(
+            "SELECT EXISTS (SELECT 1 FROM report_documents WHERE iso3 = ?1 AND year = ?2 AND document_sha256 = ?3)",
+            params![iso3, year, source.content_sha256],
+            |row| row.get(0),
+        )?;
+        if seen {
             return Ok(PutOutcome::Unchanged);
         }
         tx.execute(
             "INSERT OR IGNORE INTO documents (sha256, content, encoding, source_uri, ingested_at) VALUES (?1, ?2, ?3, ?4, ?5)",
             params![source.content_sha256, raw, source.encoding, source.uri, now],
         )?;
-        let mut stored = report.clone();
-        stored.ingest_time = Some(prost_types::Timestamp { seconds: now, nanos: 0 });
-        let outcome = match current {
-            Some(previous) => {
-                tx.execute(
-                    "INSERT INTO report_versions (iso3, year, document_sha256, replaced_at) VALUES (?1, ?2, ?3, ?4)",
-                    params![name.country.as_str(), name.year.get(), previous, now],
-                )?;
-                PutOutcome::Replaced
+        tx.execute(
+            "INSERT INTO report_documents (iso3, year, document_sha256, ingested_at, tier, completeness)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![iso3, year, source.content_sha256, now, report.tier, report.completeness],
+        )?;
+        let outcome = match &current {
+            Some((_, _, completeness)) if completeness_rank(report.completeness) < completeness_rank(*completeness) => {
+                tx.commit()?;
+                return Ok(PutOutcome::KeptCurrent);
             }
+            Some(_) => PutOutcome::Replaced,
             None => PutOutcome::Created,
         };
+        let mut stored = report.clone();
+        stored.ingest_time = Some(prost_types::Timestamp { seconds: now, nanos: 0 });
+        let region = CountryRegistry::global().get(name.country).map_or(0, |c| c.region as i32);
+        let waiver = report_states_waiver(report);
         tx.execute(
-            "INSERT INTO reports (iso3, year, tier, document_sha256, ingested_at, report) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
-             ON CONFLICT (iso3, year) DO UPDATE SET tier = excluded.tier, document_sha256 = excluded.document_sha256,
-                 ingested_at = excluded.ingested_at, report = excluded.report",
-            params![name.country.as_str(), name.year.get(), stored.tier, source.content_sha256, now, stored.encode_to_vec()],
+            "INSERT INTO reports (iso3, year, region, tier, tier_change, finding, completeness, waiver, document_sha256,
+                 ingested_at, report)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
+             ON CONFLICT (iso3, year) DO UPDATE SET region = excluded.region, tier = excluded.tier,
+                 tier_change = excluded.tier_change, finding = excluded.finding, completeness = excluded.completeness,
+                 waiver = excluded.waiver, document_sha256 = excluded.document_sha256, ingested_at = excluded.ingested_at,
+                 report = excluded.report",
+            params![
+                iso3,
+                year,
+                region,
+                stored.tier,
+                stored.tier_change,
+                stored.finding,
+                stored.completeness,
+                waiver,
+                source.content_sha256,
+                now,
+                stored.encode_to_vec()
+            ],
+        )?;
+        let id: i64 =
+            tx.query_row("SELECT id FROM reports WHERE iso3 = ?1 AND year = ?2", params![iso3, year], |row| {
+                row.get(0)
+            })?;
+        tx.execute("DELETE FROM report_text WHERE rowid = ?1", [id])?;
+        let narrative = stored
+            .paragraphs
+            .iter()
+            .chain(
+                stored
+                    .sections
+                    .iter()
+                    .filter(|s| s.kind != SectionKind::Recommendations as i32)
+                    .flat_map(|s| &s.paragraphs),
+            )
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("\n");
+        let recommendations = stored.recommendations.iter().map(|r| r.text.as_str()).collect::<Vec<_>>().join("\n");
+        tx.execute(
+            "INSERT INTO report_text (rowid, narrative, recommendations) VALUES (?1, ?2, ?3)",
+            params![id, narrative, recommendations],
         )?;
         tx.commit()?;
         Ok(outcome)
@@ -166,19 +292,21 @@ impl Store {
         })
     }
 
-    /// One page of reports, ordered by country code then year, with the total count.
-    pub fn list_reports(&self, country: Option<Iso3>, offset: u64, limit: u64) -> Result<(Vec<Report>, u64)> {
-        let country = country.map(|c| c.as_str().to_owned());
+    /// One page of reports matching `filter`, in `order` (SQL over the reports columns), with the
+    /// total count of matches.
+    pub fn list_reports(&self, filter: &SqlFilter, order: &str, offset: u64, limit: u64) -> Result<(Vec<Report>, u64)> {
         self.read(|c| {
-            let total: u64 =
-                c.query_row("SELECT count(*) FROM reports WHERE ?1 IS NULL OR iso3 = ?1", params![country], |row| {
-                    row.get(0)
-                })?;
-            let mut statement = c.prepare_cached(
-                "SELECT iso3 || '/' || year, report FROM reports WHERE ?1 IS NULL OR iso3 = ?1
-                 ORDER BY iso3, year LIMIT ?2 OFFSET ?3",
+            let total: u64 = c.query_row(
+                &format!("SELECT count(*) FROM reports WHERE {}", filter.sql),
+                params_from_iter(filter.params.iter()),
+                |row| row.get(0),
             )?;
-            let rows = statement.query_map(params![country, limit as i64, offset as i64], |row| {
+            let sql = format!(
+                "SELECT iso3 || '/' || year, report FROM reports WHERE {} ORDER BY {order} LIMIT {limit} OFFSET {offset}",
+                filter.sql
+            );
+            let mut statement = c.prepare_cached(&sql)?;
+            let rows = statement.query_map(params_from_iter(filter.params.iter()), |row| {
                 Ok((row.get::<_, String>(0)?, row.get::<_, Vec<u8>>(1)?))
             })?;
             let mut reports = Vec::new();
@@ -187,6 +315,178 @@ impl Store {
                 reports.push(decode_report(&name, &bytes)?);
             }
             Ok((reports, total))
+        })
+    }
+
+    /// Full-text search: one page of hits for an FTS5 `query` among reports matching `filter`,
+    /// best first, with the total count of hits.
+    pub fn search(&self, query: &str, filter: &SqlFilter, offset: u64, limit: u64) -> Result<(Vec<SearchHit>, u64)> {
+        let mut params: Vec<rusqlite::types::Value> = vec![query.to_owned().into()];
+        params.extend(filter.params.iter().cloned());
+        self.read(|c| {
+            let from = format!(
+                // The filter's anonymous `?` placeholders number on after ?1 (SQLite's rule).
+                "FROM report_text JOIN reports ON reports.id = report_text.rowid WHERE report_text MATCH ?1 AND ({})",
+                filter.sql
+            );
+            let total: u64 =
+                c.query_row(&format!("SELECT count(*) {from}"), params_from_iter(params.iter()), |row| row.get(0))?;
+            let sql = format!(
+                "SELECT reports.iso3, reports.year, reports.tier, -bm25(report_text, 1.0, 2.0),
+                        snippet(report_text, 0, '{HIGHLIGHT_START}', '{HIGHLIGHT_END}', '…', 24),
+                        snippet(report_text, 1, '{HIGHLIGHT_START}', '{HIGHLIGHT_END}', '…', 24)
+                 {from} ORDER BY bm25(report_text, 1.0, 2.0), reports.iso3, reports.year LIMIT {limit} OFFSET {offset}"
+            );
+            let mut statement = c.prepare_cached(&sql)?;
+            let hits = statement
+                .query_map(params_from_iter(params.iter()), |row| {
+                    Ok(SearchHit {
+                        iso3: row.get(0)?,
+                        year: row.get(1)?,
+                        tier: row.get(2)?,
+                        score: row.get(3)?,
+                        narrative_snippet: row.get(4)?,
+                        recommendations_snippet: row.get(5)?,
+                    })
+                })?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            Ok((hits, total))
+        })
+    }
+
+    /// Every document ingested for a report: the current one first, then newest first.
+    pub fn revisions(&self, name: ReportName) -> Result<Vec<Revision>> {
+        self.read(|c| {
+            let mut statement = c.prepare_cached(
+                "SELECT d.sha256, d.sha256 = coalesce(r.document_sha256, ''), rd.ingested_at, d.source_uri, d.encoding,
+                        rd.tier, rd.completeness, d.content
+                 FROM report_documents rd JOIN documents d ON d.sha256 = rd.document_sha256
+                 LEFT JOIN reports r ON r.iso3 = rd.iso3 AND r.year = rd.year
+                 WHERE rd.iso3 = ?1 AND rd.year = ?2
+                 ORDER BY d.sha256 = coalesce(r.document_sha256, '') DESC, rd.ingested_at DESC, rd.rowid DESC",
+            )?;
+            let revisions = statement
+                .query_map(params![name.country.as_str(), name.year.get()], |row| {
+                    Ok(Revision {
+                        sha256: row.get(0)?,
+                        current: row.get(1)?,
+                        ingested_at: row.get(2)?,
+                        source_uri: row.get(3)?,
+                        encoding: row.get(4)?,
+                        tier: row.get(5)?,
+                        completeness: row.get(6)?,
+                        content: row.get(7)?,
+                    })
+                })?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            Ok(revisions)
+        })
+    }
+
+    /// One page of countries matching `filter` (over iso3, region and the latest placement's
+    /// latest_tier and latest_year), with their latest placement and the total count.
+    pub fn list_countries(
+        &self,
+        filter: &SqlFilter,
+        order: &str,
+        offset: u64,
+        limit: u64,
+    ) -> Result<(Vec<(Iso3, Option<LatestPlacement>)>, u64)> {
+        // The latest placement: the newest year, a narrative's tier before a table's.
+        let from = format!(
+            "FROM (SELECT c.iso3, c.region, latest.year AS latest_year, latest.tier AS latest_tier FROM countries c
+               LEFT JOIN (SELECT iso3, year, tier, min(priority) FROM (
+                   SELECT iso3, year, tier, 0 AS priority FROM reports WHERE tier != 0
+                   UNION ALL SELECT iso3, year, tier, 1 FROM placements) GROUP BY iso3, year) latest
+                 ON latest.iso3 = c.iso3 AND latest.year = (SELECT max(year) FROM (
+                   SELECT year FROM reports WHERE iso3 = c.iso3 AND tier != 0
+                   UNION ALL SELECT year FROM placements WHERE iso3 = c.iso3)))
+             WHERE {}",
+            filter.sql
+        );
+        self.read(|c| {
+            let total: u64 =
+                c.query_row(&format!("SELECT count(*) {from}"), params_from_iter(filter.params.iter()), |row| {
+                    row.get(0)
+                })?;
+            let sql =
+                format!("SELECT iso3, latest_year, latest_tier {from} ORDER BY {order} LIMIT {limit} OFFSET {offset}");
+            let mut statement = c.prepare_cached(&sql)?;
+            let rows = statement.query_map(params_from_iter(filter.params.iter()), |row| {
+                Ok((row.get::<_, String>(0)?, row.get::<_, Option<i32>>(1)?, row.get::<_, Option<i32>>(2)?))
+            })?;
+            let mut countries = Vec::new();
+            for row in rows {
+                let (iso3, year, tier) = row?;
+                let Ok(iso3) = Iso3::parse(&iso3) else { continue };
+                let latest = year.zip(tier.and_then(|t| Tier::try_from(t).ok()));
+                countries.push((iso3, latest));
+            }
+            Ok((countries, total))
+        })
+    }
+
+    /// Every stored placement, of one country or of all, by country, year and source.
+    pub fn placements(&self, country: Option<Iso3>) -> Result<Vec<StoredPlacement>> {
+        let country = country.map(|c| c.as_str().to_owned());
+        self.read(|c| {
+            let mut statement = c.prepare_cached(
+                "SELECT iso3, year, tier, source, tier_as_published FROM placements
+                 WHERE ?1 IS NULL OR iso3 = ?1 ORDER BY iso3, year, source",
+            )?;
+            let rows = statement.query_map(params![country], |row| {
+                Ok((row.get::<_, String>(0)?, row.get(1)?, row.get::<_, i32>(2)?, row.get(3)?, row.get(4)?))
+            })?;
+            let mut placements = Vec::new();
+            for row in rows {
+                let (iso3, year, tier, source, tier_as_published) = row?;
+                let Ok(iso3) = Iso3::parse(&iso3) else { continue };
+                let tier = Tier::try_from(tier).unwrap_or(Tier::Unspecified);
+                placements.push(StoredPlacement { iso3, year, tier, source, tier_as_published });
+            }
+            Ok(placements)
+        })
+    }
+
+    /// The verdicts of the stored reports, of one country or of all, by country and year.
+    pub fn verdicts(&self, country: Option<Iso3>) -> Result<Vec<ReportVerdict>> {
+        let country = country.map(|c| c.as_str().to_owned());
+        self.read(|c| {
+            let mut statement = c.prepare_cached(
+                "SELECT iso3, year, tier, tier_change, waiver FROM reports WHERE ?1 IS NULL OR iso3 = ?1 ORDER BY iso3, year",
+            )?;
+            let rows = statement.query_map(params![country], |row| {
+                Ok((row.get::<_, String>(0)?, row.get(1)?, row.get::<_, i32>(2)?, row.get::<_, i32>(3)?, row.get(4)?))
+            })?;
+            let mut verdicts = Vec::new();
+            for row in rows {
+                let (iso3, year, tier, tier_change, waiver) = row?;
+                let Ok(iso3) = Iso3::parse(&iso3) else { continue };
+                verdicts.push(ReportVerdict {
+                    iso3,
+                    year,
+                    tier: Tier::try_from(tier).unwrap_or(Tier::Unspecified),
+                    tier_change: TierChange::try_from(tier_change).unwrap_or(TierChange::Unspecified),
+                    waiver,
+                });
+            }
+            Ok(verdicts)
+        })
+    }
+
+    /// Every stored report of a country, oldest first.
+    pub fn reports_of(&self, country: Iso3) -> Result<Vec<Report>> {
+        self.read(|c| {
+            let mut statement =
+                c.prepare_cached("SELECT iso3 || '/' || year, report FROM reports WHERE iso3 = ?1 ORDER BY year")?;
+            let rows = statement
+                .query_map([country.as_str()], |row| Ok((row.get::<_, String>(0)?, row.get::<_, Vec<u8>>(1)?)))?;
+            let mut reports = Vec::new();
+            for row in rows {
+                let (name, bytes) = row?;
+                reports.push(decode_report(&name, &bytes)?);
+            }
+            Ok(reports)
         })
     }
 
@@ -270,4 +570,39 @@ fn decode_report(name: &str, bytes: &[u8]) -> Result<Report> {
 
 fn unix_seconds() -> i64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64)
+}
+
+/// Orders completeness: a complete narrative over an excerpt over a cut-off text.
+fn completeness_rank(completeness: i32) -> u8 {
+    match Completeness::try_from(completeness) {
+        Ok(Completeness::Complete) => 3,
+        Ok(Completeness::Excerpt) => 2,
+        Ok(Completeness::Truncated) => 1,
+        _ => 0,
+    }
+}
+
+/// Whether the report says a downgrade was waived ("was granted a waiver ... from an otherwise
+/// required downgrade to Tier 3").
+fn report_states_waiver(report: &Report) -> bool {
+    report
+        .paragraphs
+        .iter()
+        .take(3)
+        .any(|p| p.contains("otherwise required downgrade") || p.contains("granted a waiver"))
+}
+
+/// Mirrors the country registry into the `countries` table, for filters over countries.
+fn sync_countries(connection: &mut Connection) -> Result<()> {
+    let tx = connection.transaction()?;
+    {
+        let mut upsert = tx.prepare_cached(
+            "INSERT INTO countries (iso3, region) VALUES (?1, ?2) ON CONFLICT (iso3) DO UPDATE SET region = excluded.region",
+        )?;
+        for country in CountryRegistry::global().all() {
+            upsert.execute(params![country.iso3.as_str(), country.region as i32])?;
+        }
+    }
+    tx.commit()?;
+    Ok(())
 }

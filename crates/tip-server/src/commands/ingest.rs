@@ -17,6 +17,7 @@ struct Summary {
     created: usize,
     replaced: usize,
     unchanged: usize,
+    kept: usize,
     failed: usize,
     placements_read: usize,
     placements_changed: usize,
@@ -74,10 +75,11 @@ pub fn run(db: &Path, paths: &[PathBuf]) -> ExitCode {
     }
     progress.finish_and_clear();
     println!(
-        "documents: {} created, {} replaced, {} unchanged, {} refused; tier placements: {} read, {} new or changed, {} row(s) rejected",
+        "documents: {} created, {} replaced, {} unchanged, {} kept as revisions of a more complete current one, {} refused; tier placements: {} read, {} new or changed, {} row(s) rejected",
         summary.created,
         summary.replaced,
         summary.unchanged,
+        summary.kept,
         summary.failed,
         summary.placements_read,
         summary.placements_changed,
@@ -134,6 +136,7 @@ fn ingest_document(store: &Store, path: &Path, summary: &mut Summary, progress: 
         Ok(PutOutcome::Created) => summary.created += 1,
         Ok(PutOutcome::Replaced) => summary.replaced += 1,
         Ok(PutOutcome::Unchanged) => summary.unchanged += 1,
+        Ok(PutOutcome::KeptCurrent) => summary.kept += 1,
         Err(error) => {
             progress.suspend(|| eprintln!("{}: not stored: {error}", path.display()));
             summary.failed += 1;

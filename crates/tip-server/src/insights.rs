@@ -1,0 +1,217 @@
+//! Insights across countries and years: tier histories, a year's tier changes, the distribution
+//! of tiers, two reports compared, and recurring recommendations.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use tip_model::names::country_name;
+use tip_model::pb::{
+    self, Recommendation, RecommendationMatch, RecommendationOccurrence, RecurringRecommendation, Region,
+    ReportComparison, TierChangeEntry, TierCount, TierDistributionRow, TierHistory, TierHistoryEntry, TierMovement,
+};
+use tip_model::{Iso3, ReportName, ReportYear};
+
+use crate::catalog::{Catalog, Page, blocking};
+use crate::error::ApiError;
+use crate::history::{compare_tiers, tier_history};
+use crate::similarity::{SAME_RECOMMENDATION, match_items, similarity, words};
+
+impl Catalog {
+    /// Every known placement of a country, year by year.
+    pub async fn tier_history(&self, iso3: Iso3) -> Result<TierHistory, ApiError> {
+        if self.registry.get(iso3).is_none() {
+            return Err(ApiError::NotFound { resource_type: "tip.v1.Country", name: country_name(iso3) });
+        }
+        let store = self.store.clone();
+        let (placements, verdicts) =
+            blocking(move || Ok((store.placements(Some(iso3))?, store.verdicts(Some(iso3))?))).await?;
+        Ok(TierHistory { country: country_name(iso3), entries: tier_history(iso3, &placements, &verdicts) })
+    }
+
+    /// The histories of every country, by code.
+    async fn all_histories(&self) -> Result<Vec<(Iso3, Vec<TierHistoryEntry>)>, ApiError> {
+        let store = self.store.clone();
+        let (placements, verdicts) = blocking(move || Ok((store.placements(None)?, store.verdicts(None)?))).await?;
+        let codes: BTreeSet<Iso3> = placements.iter().map(|p| p.iso3).chain(verdicts.iter().map(|v| v.iso3)).collect();
+        Ok(codes
+            .into_iter()
+            .map(|iso3| {
+                let own_placements: Vec<_> = placements.iter().filter(|p| p.iso3 == iso3).cloned().collect();
+                let own_verdicts: Vec<_> = verdicts.iter().filter(|v| v.iso3 == iso3).cloned().collect();
+                (iso3, tier_history(iso3, &own_placements, &own_verdicts))
+            })
+            .collect())
+    }
+
+    /// A year's moves: upgrades first, then downgrades, then (on request) the unchanged.
+    pub async fn tier_changes(
+        &self,
+        year: ReportYear,
+        region: Region,
+        include_unchanged: bool,
+    ) -> Result<Vec<TierChangeEntry>, ApiError> {
+        let mut changes = Vec::new();
+        for (iso3, entries) in self.all_histories().await? {
+            let Some(country) = self.registry.get(iso3) else { continue };
+            if region != Region::Unspecified && country.region != region {
+                continue;
+            }
+            let Some(index) = entries.iter().position(|e| e.year == year.get()) else { continue };
+            let entry = &entries[index];
+            let Some(before) = index.checked_sub(1).map(|i| &entries[i]) else { continue };
+            let moved = entry.movement();
+            let wanted = match moved {
+                TierMovement::Upgraded | TierMovement::Downgraded | TierMovement::SpecialCase => true,
+                TierMovement::AfterGap => before.tier != entry.tier || include_unchanged,
+                TierMovement::Unchanged => include_unchanged,
+                TierMovement::FirstRanked | TierMovement::Unspecified => false,
+            };
+            if wanted {
+                changes.push(TierChangeEntry {
+                    country: country_name(iso3),
+                    display_name: country.display_name.clone(),
+                    region: country.region as i32,
+                    from_tier: before.tier,
+                    to_tier: entry.tier,
+                    movement: moved as i32,
+                    from_year: before.year,
+                });
+            }
+        }
+        let order = |m: i32| match TierMovement::try_from(m) {
+            Ok(TierMovement::Upgraded) => 0,
+            Ok(TierMovement::Downgraded) => 1,
+            Ok(TierMovement::SpecialCase) => 2,
+            _ => 3,
+        };
+        changes.sort_by(|a, b| order(a.movement).cmp(&order(b.movement)).then(a.country.cmp(&b.country)));
+        Ok(changes)
+    }
+
+    /// Countries per tier, per year in `years` (all known years when `None`), in total and, with
+    /// `by_region`, per region.
+    pub async fn tier_distribution(
+        &self,
+        years: Option<(i32, i32)>,
+        by_region: bool,
+    ) -> Result<Vec<TierDistributionRow>, ApiError> {
+        let mut counts: BTreeMap<(i32, i32), BTreeMap<i32, i32>> = BTreeMap::new();
+        for (iso3, entries) in self.all_histories().await? {
+            let region = self.registry.get(iso3).map_or(Region::Unspecified, |c| c.region) as i32;
+            for entry in entries.iter().filter(|e| years.is_none_or(|(from, to)| (from..=to).contains(&e.year))) {
+                *counts.entry((entry.year, 0)).or_default().entry(entry.tier).or_default() += 1;
+                if by_region {
+                    *counts.entry((entry.year, region)).or_default().entry(entry.tier).or_default() += 1;
+                }
+            }
+        }
+        Ok(counts
+            .into_iter()
+            .map(|((year, region), tiers)| TierDistributionRow {
+                year,
+                region,
+                total: tiers.values().sum(),
+                counts: tiers.into_iter().map(|(tier, count)| TierCount { tier, count }).collect(),
+            })
+            .collect())
+    }
+
+    /// Two reports compared: tiers, findings, recommendations kept, added and dropped.
+    pub async fn compare_reports(&self, base: ReportName, target: ReportName) -> Result<ReportComparison, ApiError> {
+        let (base_report, target_report) = (self.get_report(base).await?, self.get_report(target).await?);
+        let texts = |r: &pb::Report| r.recommendations.iter().map(|x| x.text.clone()).collect::<Vec<_>>();
+        let (base_texts, target_texts) = (texts(&base_report), texts(&target_report));
+        let base_words: Vec<_> = base_texts.iter().map(|t| words(t)).collect();
+        let target_words: Vec<_> = target_texts.iter().map(|t| words(t)).collect();
+        let pairs = match_items(&base_words, &target_words);
+        let kept = pairs
+            .iter()
+            .map(|&(i, j, s)| RecommendationMatch {
+                base_text: base_texts[i].clone(),
+                target_text: target_texts[j].clone(),
+                similarity: s,
+            })
+            .collect();
+        let unmatched = |texts: &[String], matched: &dyn Fn(usize) -> bool| {
+            texts
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| !matched(*i))
+                .map(|(_, t)| Recommendation { text: t.clone() })
+                .collect()
+        };
+        let (base_tier, target_tier) = (base_report.tier(), target_report.tier());
+        let moved = compare_tiers(base_tier, target_tier);
+        Ok(ReportComparison {
+            base: base.to_string(),
+            target: target.to_string(),
+            base_tier: base_tier as i32,
+            target_tier: target_tier as i32,
+            movement: moved as i32,
+            base_finding: base_report.finding,
+            target_finding: target_report.finding,
+            kept,
+            added: unmatched(&target_texts, &|j| pairs.iter().any(|p| p.1 == j)),
+            dropped: unmatched(&base_texts, &|i| pairs.iter().any(|p| p.0 == i)),
+        })
+    }
+
+    /// A country's recommendations grouped across years by similarity, most recurring first.
+    pub async fn recurring_recommendations(
+        &self,
+        request: pb::ListRecommendationsRequest,
+        iso3: Iso3,
+    ) -> Result<Page<RecurringRecommendation>, ApiError> {
+        let query = format!("recommendations|{}", request.parent);
+        let (offset, limit) = self.page(&query, request.page_size, &request.page_token, 50, 1000)?;
+        let store = self.store.clone();
+        let reports = blocking(move || store.reports_of(iso3)).await?;
+        // Newest first, so that each group is worded as the latest report words it.
+        let mut groups: Vec<(BTreeSet<String>, Vec<RecommendationOccurrence>)> = Vec::new();
+        for report in reports.iter().rev() {
+            let mut taken = vec![false; groups.len()];
+            for recommendation in &report.recommendations {
+                let key = words(&recommendation.text);
+                let best = groups
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, _)| !taken[*i])
+                    .map(|(i, (group_key, _))| (i, similarity(group_key, &key)))
+                    .filter(|(_, s)| *s >= SAME_RECOMMENDATION)
+                    .max_by(|a, b| a.1.total_cmp(&b.1));
+                let occurrence = |similarity| RecommendationOccurrence {
+                    year: report.year,
+                    text: recommendation.text.clone(),
+                    similarity,
+                };
+                match best {
+                    Some((i, s)) => {
+                        taken[i] = true;
+                        groups[i].1.push(occurrence(s));
+                    }
+                    None => {
+                        groups.push((key, vec![occurrence(1.0)]));
+                        taken.push(true);
+                    }
+                }
+            }
+        }
+        let mut recurring: Vec<RecurringRecommendation> = groups
+            .into_iter()
+            .map(|(_, mut occurrences)| {
+                occurrences.sort_by_key(|o| o.year);
+                let years: Vec<i32> = occurrences.iter().map(|o| o.year).collect();
+                RecurringRecommendation {
+                    text: occurrences.last().map(|o| o.text.clone()).unwrap_or_default(),
+                    first_year: years.first().copied().unwrap_or_default(),
+                    last_year: years.last().copied().unwrap_or_default(),
+                    years,
+                    occurrences,
+                }
+            })
+            .collect();
+        recurring.sort_by(|a, b| b.years.len().cmp(&a.years.len()).then(b.last_year.cmp(&a.last_year)));
+        let total = recurring.len() as u64;
+        let items = recurring.into_iter().skip(offset as usize).take(limit as usize).collect();
+        Ok(self.page_of(&query, offset, items, total))
+    }
+}
