@@ -5,6 +5,8 @@
 use std::time::Duration;
 
 use tip_server::api::country_service_client::CountryServiceClient;
+use tip_server::api::ingest_service_client::IngestServiceClient;
+use tip_server::api::insight_service_client::InsightServiceClient;
 use tip_server::api::report_service_client::ReportServiceClient;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
@@ -61,6 +63,19 @@ impl TestServer {
 
     pub fn countries(&self) -> CountryServiceClient<Channel> {
         CountryServiceClient::new(self.channel.clone())
+    }
+
+    pub fn ingest(&self) -> IngestServiceClient<Channel> {
+        IngestServiceClient::new(self.channel.clone())
+    }
+
+    pub fn insights(&self) -> InsightServiceClient<Channel> {
+        InsightServiceClient::new(self.channel.clone())
+    }
+
+    /// The server's SQLite file, to check what it really stored.
+    pub fn db_path(&self) -> std::path::PathBuf {
+        self._folder.path().join("tip.sqlite")
     }
 
     /// Stops the server and waits for it to finish.
@@ -131,4 +146,10 @@ pub fn tool(name: &str) -> Option<std::path::PathBuf> {
         eprintln!("skipped: {name} is not on PATH (tests/run installs it)");
     }
     found
+}
+
+/// A narrative of `../shared/data/narratives`, which CI lays beside the clone.
+pub fn shared_narrative(file: &str) -> Vec<u8> {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/narratives").join(file);
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }

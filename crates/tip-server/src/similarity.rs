@@ -1,5 +1,7 @@
 //! Matching recommendations by meaning: normalized words (lowercase, no punctuation, no stop
-//! words, crude stems) compared as sets, so that rewordings across years still match.
+//! words, crude stems) compared as sets, so that rewordings across years still match. Words
+//! every recommendation uses ("trafficking", "victims", "officials") are stop words here: they
+//! would make any two recommendations look alike.
 
 use std::collections::BTreeSet;
 
@@ -61,13 +63,21 @@ fn stem(word: &str) -> String {
     word.to_owned()
 }
 
-/// Similarity of two word sets, from 0 to 1: the Dice coefficient (2·shared / total).
+/// Fewer shared words than this make no match, however short the texts.
+const MIN_SHARED_WORDS: usize = 3;
+
+/// Similarity of two word sets, from 0 to 1: the overlap coefficient (shared / smaller set), so
+/// that a recommendation later expanded with new clauses still matches its shorter self; 0 when
+/// they share fewer than three words (and are not identical).
 pub fn similarity(a: &BTreeSet<String>, b: &BTreeSet<String>) -> f64 {
-    if a.is_empty() && b.is_empty() {
+    if a == b {
         return 1.0;
     }
     let shared = a.intersection(b).count();
-    2.0 * shared as f64 / (a.len() + b.len()) as f64
+    if shared < MIN_SHARED_WORDS {
+        return 0.0;
+    }
+    shared as f64 / a.len().min(b.len()) as f64
 }
 
 /// Pairs items of `base` with items of `target` by similarity, best pairs first, each item in

@@ -67,6 +67,9 @@ pub struct ReportVerdict {
 /// A country's most recent placement: report year and tier.
 pub type LatestPlacement = (i32, Tier);
 
+/// A country and its most recent placement, if any.
+pub type CountryRow = (Iso3, Option<LatestPlacement>);
+
 /// One document ingested for a report.
 #[derive(Clone, Debug)]
 pub struct Revision {
@@ -391,7 +394,7 @@ impl Store {
         order: &str,
         offset: u64,
         limit: u64,
-    ) -> Result<(Vec<(Iso3, Option<LatestPlacement>)>, u64)> {
+    ) -> Result<(Vec<CountryRow>, u64)> {
         // The latest placement: the newest year, a narrative's tier before a table's.
         let from = format!(
             "FROM (SELECT c.iso3, c.region, latest.year AS latest_year, latest.tier AS latest_tier FROM countries c

@@ -1,0 +1,255 @@
+//! The questions users bring, each one call: histories, a year's changes, search, filtered
+//! lists, comparisons, distributions and recurring recommendations.
+
+mod support;
+
+use support::{TestServer, shared_narrative};
+use tip_model::pb::{
+    CompareReportsRequest, DowngradeRule, GetCountryRequest, GetTierDistributionRequest, GetTierHistoryRequest,
+    IngestDocumentRequest, ListCountriesRequest, ListRecommendationsRequest, ListReportsRequest,
+    ListTierChangesRequest, Region, SearchReportsRequest, Tier, TierMovement,
+};
+use tonic::Code;
+use tonic_types::StatusExt;
+
+async fn ingest(server: &TestServer, file: &str, year: i32) {
+    let request = IngestDocumentRequest { content: shared_narrative(file), year, ..Default::default() };
+    server.ingest().ingest_document(request).await.unwrap();
+}
+
+#[tokio::test]
+async fn mali_history_shows_the_watch_list_then_the_2023_upgrade() {
+    let server = TestServer::start().await;
+    let history = server
+        .countries()
+        .get_tier_history(GetTierHistoryRequest { name: "countries/MLI".into() })
+        .await
+        .unwrap()
+        .into_inner();
+    let year = |y: i32| history.entries.iter().find(|e| e.year == y).unwrap_or_else(|| panic!("{y} missing"));
+    assert_eq!(year(2022).tier(), Tier::Tier2WatchList);
+    assert!(year(2022).watch_list_years >= 2);
+    let upgrade = year(2023);
+    assert_eq!(upgrade.tier(), Tier::Tier2);
+    assert_eq!(upgrade.movement(), TierMovement::Upgraded);
+    assert!(upgrade.sources.iter().any(|s| s.source == "narrative" && s.report == "countries/MLI/reports/2023"));
+    assert_eq!(year(2017).downgrade_rule(), DowngradeRule::Applied, "Tier 3 after the Watch List years");
+    let missing =
+        server.countries().get_tier_history(GetTierHistoryRequest { name: "countries/ZZZ".into() }).await.unwrap_err();
+    assert_eq!(missing.code(), Code::NotFound);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn tier_changes_of_2023_include_mali_and_distribution_matches_the_2018_report() {
+    let server = TestServer::start().await;
+    let changes = server
+        .insights()
+        .list_tier_changes(ListTierChangesRequest { year: 2023, ..Default::default() })
+        .await
+        .unwrap()
+        .into_inner()
+        .changes;
+    let mali = changes.iter().find(|c| c.country == "countries/MLI").expect("Mali moved in 2023");
+    assert_eq!(
+        (mali.from_tier(), mali.to_tier(), mali.movement()),
+        (Tier::Tier2WatchList, Tier::Tier2, TierMovement::Upgraded)
+    );
+    let africa = server
+        .insights()
+        .list_tier_changes(ListTierChangesRequest { year: 2023, region: Region::Eur as i32, ..Default::default() })
+        .await
+        .unwrap()
+        .into_inner()
+        .changes;
+    assert!(africa.iter().all(|c| c.region() == Region::Eur));
+
+    let rows = server
+        .insights()
+        .get_tier_distribution(GetTierDistributionRequest { start_year: 2018, end_year: 2018, by_region: true })
+        .await
+        .unwrap()
+        .into_inner()
+        .rows;
+    let all = rows.iter().find(|r| r.region() == Region::Unspecified).unwrap();
+    let count = |tier: Tier| all.counts.iter().find(|c| c.tier() == tier).map_or(0, |c| c.count);
+    // State's own 2018 counts.
+    assert_eq!(
+        [
+            count(Tier::Tier1),
+            count(Tier::Tier2),
+            count(Tier::Tier2WatchList),
+            count(Tier::Tier3),
+            count(Tier::SpecialCase)
+        ],
+        [39, 80, 42, 22, 4]
+    );
+    assert_eq!(rows.iter().filter(|r| r.region() != Region::Unspecified).map(|r| r.total).sum::<i32>(), all.total);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn search_finds_hereditary_slavery_with_highlights_and_refuses_bad_syntax() {
+    let server = TestServer::start().await;
+    let hits = server
+        .reports()
+        .search_reports(SearchReportsRequest { query: "\"hereditary slavery\"".into(), ..Default::default() })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(hits.results[0].report, "countries/MLI/reports/2023");
+    let snippet = &hits.results[0].snippets[0];
+    let chars: Vec<char> = snippet.text.chars().collect();
+    let first = &snippet.highlights[0];
+    assert_eq!(
+        chars[first.start as usize..first.end as usize].iter().collect::<String>().to_lowercase(),
+        "hereditary slavery"
+    );
+
+    let prefix = server
+        .reports()
+        .search_reports(SearchReportsRequest { query: "heredit*".into(), ..Default::default() })
+        .await
+        .unwrap();
+    assert_eq!(prefix.get_ref().total_size, 1);
+    let filtered = SearchReportsRequest { query: "slavery".into(), filter: "year = 2001".into(), ..Default::default() };
+    assert_eq!(server.reports().search_reports(filtered).await.unwrap().get_ref().total_size, 0);
+
+    for bad in ["\"unterminated", "AND OR", "slavery)", "tier:2 NEAR("] {
+        let status = server
+            .reports()
+            .search_reports(SearchReportsRequest { query: bad.into(), ..Default::default() })
+            .await
+            .unwrap_err();
+        assert_eq!(status.code(), Code::InvalidArgument, "{bad}: {status:?}");
+        assert_eq!(status.get_error_details().bad_request().unwrap().field_violations[0].field, "query");
+    }
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn list_reports_filters_orders_and_pages_with_a_token() {
+    let server = TestServer::start().await;
+    ingest(&server, "LUXEMBOURG_2023_gvnet.txt", 0).await;
+    ingest(&server, "BELARUS_2023_gvnet.txt", 0).await;
+    ingest(&server, "MALI_2017_refworld.txt", 2017).await;
+    let mut names = Vec::new();
+    let mut token = String::new();
+    loop {
+        let request = ListReportsRequest {
+            filter: "year = 2023".into(),
+            order_by: "country desc".into(),
+            page_size: 2,
+            page_token: token,
+            ..Default::default()
+        };
+        let page = server.reports().list_reports(request).await.unwrap().into_inner();
+        assert_eq!(page.total_size, 3);
+        names.extend(page.reports.into_iter().map(|r| r.name));
+        token = page.next_page_token;
+        if token.is_empty() {
+            break;
+        }
+    }
+    assert_eq!(names, ["countries/MLI/reports/2023", "countries/LUX/reports/2023", "countries/BLR/reports/2023"]);
+
+    let request = ListReportsRequest { filter: "tier = TIER_3 AND region = AF".into(), ..Default::default() };
+    let tier3 = server.reports().list_reports(request).await.unwrap().into_inner();
+    assert_eq!(tier3.reports.iter().map(|r| r.name.as_str()).collect::<Vec<_>>(), ["countries/MLI/reports/2017"]);
+
+    let reused = ListReportsRequest {
+        filter: "year = 2022".into(),
+        page_token: server
+            .reports()
+            .list_reports(ListReportsRequest { filter: "year = 2023".into(), page_size: 1, ..Default::default() })
+            .await
+            .unwrap()
+            .into_inner()
+            .next_page_token,
+        ..Default::default()
+    };
+    assert_eq!(
+        server.reports().list_reports(reused).await.unwrap_err().code(),
+        Code::InvalidArgument,
+        "token tied to its query"
+    );
+
+    let status = server
+        .reports()
+        .list_reports(ListReportsRequest { filter: "year = ".into(), ..Default::default() })
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), Code::InvalidArgument);
+    let details = status.get_error_details();
+    let violation = &details.bad_request().unwrap().field_violations[0];
+    assert_eq!(violation.field, "filter");
+    assert!(violation.description.contains("column"), "{}", violation.description);
+    let injection =
+        ListReportsRequest { filter: "country = \"MLI'; DROP TABLE reports; --\"".into(), ..Default::default() };
+    assert_eq!(server.reports().list_reports(injection).await.unwrap_err().code(), Code::InvalidArgument);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn countries_carry_their_latest_placement_and_filter_by_it() {
+    let server = TestServer::start().await;
+    let mali =
+        server.countries().get_country(GetCountryRequest { name: "countries/MLI".into() }).await.unwrap().into_inner();
+    let latest = mali.latest_placement.unwrap();
+    assert_eq!((latest.year, latest.tier()), (2025, Tier::Tier2));
+    let request =
+        ListCountriesRequest { filter: "region = AF AND tier = TIER_3".into(), page_size: 100, ..Default::default() };
+    let page = server.countries().list_countries(request).await.unwrap().into_inner();
+    assert!(!page.countries.is_empty());
+    assert!(
+        page.countries.iter().all(|c| c.region() == Region::Af && c.latest_placement.unwrap().tier() == Tier::Tier3)
+    );
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn comparing_mali_2017_and_2023_shows_tier_3_to_tier_2() {
+    let server = TestServer::start().await;
+    ingest(&server, "MALI_2017_refworld.txt", 2017).await;
+    let comparison = server
+        .insights()
+        .compare_reports(CompareReportsRequest {
+            base: "countries/MLI/reports/2017".into(),
+            target: "countries/MLI/reports/2023".into(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!((comparison.base_tier(), comparison.target_tier()), (Tier::Tier3, Tier::Tier2));
+    assert_eq!(comparison.movement(), TierMovement::Upgraded);
+    assert_eq!(comparison.kept.len() + comparison.added.len(), 9);
+    assert_eq!(comparison.kept.len() + comparison.dropped.len(), 1);
+    let missing = server
+        .insights()
+        .compare_reports(CompareReportsRequest {
+            base: "countries/MLI/reports/2010".into(),
+            target: "countries/MLI/reports/2023".into(),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(missing.code(), Code::NotFound);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn recommendations_that_keep_coming_back_are_grouped_across_years() {
+    let server = TestServer::start().await;
+    ingest(&server, "MALI_2018_tip-pdf-parse_COMPLETE.txt", 2018).await;
+    let recommendations = server
+        .insights()
+        .list_recommendations(ListRecommendationsRequest { parent: "countries/MLI".into(), ..Default::default() })
+        .await
+        .unwrap()
+        .into_inner()
+        .recommendations;
+    let recurring: Vec<_> = recommendations.iter().filter(|r| r.years == [2018, 2023]).collect();
+    assert!(!recurring.is_empty(), "{recommendations:#?}");
+    assert!(recurring.iter().all(|r| r.first_year == 2018 && r.last_year == 2023 && r.occurrences.len() == 2));
+    assert!(recommendations.len() < 12 + 9, "some were matched");
+    server.stop().await;
+}
