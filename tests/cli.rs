@@ -63,3 +63,32 @@ fn check_exits_one_on_errors_and_two_on_bad_usage() {
     assert_eq!(tip_atlas(&["check", "/no/such/file"]).status.code(), Some(2));
     assert_eq!(tip_atlas(&["frobnicate"]).status.code(), Some(2));
 }
+
+#[test]
+fn ingest_is_idempotent_and_export_gives_ndjson_and_csv() {
+    let folder = tempfile::tempdir().unwrap();
+    let db = folder.path().join("tip.sqlite");
+    let narratives = shared_data().join("narratives");
+    let args = ["ingest", "--db", db.to_str().unwrap(), narratives.to_str().unwrap()];
+    let first = tip_atlas(&args);
+    assert!(first.status.success(), "{}", String::from_utf8_lossy(&first.stderr));
+    let summary = String::from_utf8(first.stdout).unwrap();
+    assert!(summary.contains(" 0 refused"), "{summary}");
+    let second = String::from_utf8(tip_atlas(&args).stdout).unwrap();
+    assert!(second.starts_with("documents: 0 created, 0 replaced, 27 unchanged"), "{second}");
+
+    let ndjson = tip_atlas(&["export", "--db", db.to_str().unwrap()]);
+    let reports: Vec<serde_json::Value> =
+        String::from_utf8(ndjson.stdout).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert!(reports.len() >= 24, "{}", reports.len());
+    let mali = reports.iter().find(|r| r["name"] == "countries/MLI/reports/2023").unwrap();
+    assert_eq!(mali["recommendations"].as_array().unwrap().len(), 9, "the complete seed stays current");
+
+    let csv = String::from_utf8(
+        tip_atlas(&["export", "--db", db.to_str().unwrap(), "--format", "csv", "--what", "placements"]).stdout,
+    )
+    .unwrap();
+    let mut lines = csv.lines();
+    assert_eq!(lines.next(), Some("report_year,iso3,tier,source,tier_as_published"));
+    assert_eq!(lines.count(), 3778);
+}

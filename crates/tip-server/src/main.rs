@@ -38,6 +38,18 @@ enum Command {
         #[arg(required = true)]
         paths: Vec<PathBuf>,
     },
+    /// Write the store's reports or tier placements as NDJSON or CSV on standard output.
+    Export {
+        /// The SQLite database file.
+        #[arg(long, default_value = "data/tip-atlas.sqlite")]
+        db: PathBuf,
+        /// Output format.
+        #[arg(long, value_enum, default_value = "ndjson")]
+        format: commands::export::Format,
+        /// What to export.
+        #[arg(long, value_enum, default_value = "reports")]
+        what: commands::export::What,
+    },
     /// Load documents and CSV tier tables into the store (idempotent by content hash).
     Ingest {
         /// The SQLite database file; its folder is created.
@@ -59,6 +71,7 @@ fn main() -> ExitCode {
     match &cli.command {
         Command::Check { json, paths } => return commands::check::run(paths, *json),
         Command::Ingest { db, paths } => return commands::ingest::run(db, paths),
+        Command::Export { db, format, what } => return commands::export::run(db, *format, *what),
         Command::Serve { .. } => {}
     }
     let runtime = match tokio::runtime::Runtime::new() {
@@ -70,7 +83,7 @@ fn main() -> ExitCode {
     };
     match cli.command {
         Command::Serve { listen, db } => runtime.block_on(serve(listen, db)),
-        Command::Check { .. } | Command::Ingest { .. } => ExitCode::SUCCESS,
+        Command::Check { .. } | Command::Ingest { .. } | Command::Export { .. } => ExitCode::SUCCESS,
     }
 }
 

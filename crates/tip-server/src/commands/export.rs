@@ -1,0 +1,171 @@
+//! `tip-atlas export --format ndjson|csv [--what reports|placements]`: the store's data for
+//! pandas, R or a spreadsheet, on standard output.
+
+use std::io::Write;
+use std::path::Path;
+use std::process::ExitCode;
+
+use serde::Serialize;
+use tip_model::pb::Report;
+use tip_model::tier::tier_label;
+use tip_server::Store;
+use tip_server::filter::SqlFilter;
+
+/// The output format.
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+pub enum Format {
+    /// One JSON object per line.
+    Ndjson,
+    /// Comma-separated values with a header line (RFC 4180).
+    Csv,
+}
+
+/// What to export.
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+pub enum What {
+    /// One row per report: verdict, source and, in NDJSON, the text and recommendations.
+    Reports,
+    /// One row per tier placement and source.
+    Placements,
+}
+
+#[derive(Serialize)]
+struct ReportRow<'a> {
+    name: &'a str,
+    iso3: &'a str,
+    year: i32,
+    tier: &'static str,
+    tier_change: &'static str,
+    finding: &'static str,
+    completeness: &'static str,
+    recommendation_count: usize,
+    source_uri: &'a str,
+    content_sha256: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    recommendations: Option<Vec<&'a str>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    paragraphs: Option<&'a [String]>,
+}
+
+#[derive(Serialize)]
+struct PlacementRow<'a> {
+    report_year: i32,
+    iso3: &'a str,
+    tier: &'static str,
+    source: &'a str,
+    tier_as_published: &'a str,
+}
+
+/// Writes the export; exit 0, or 2 when the store cannot be read or stdout closes.
+pub fn run(db: &Path, format: Format, what: What) -> ExitCode {
+    let store = match Store::open(db) {
+        Ok(store) => store,
+        Err(error) => {
+            eprintln!("tip-atlas: cannot open the store {}: {error}", db.display());
+            return ExitCode::from(2);
+        }
+    };
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let written = match what {
+        What::Reports => export_reports(&store, format, &mut out),
+        What::Placements => export_placements(&store, format, &mut out),
+    };
+    match written.and_then(|()| out.flush()) {
+        // A reader that stops early (`| head`) is not a failure.
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("tip-atlas: export failed: {error}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn export_reports(store: &Store, format: Format, out: &mut impl Write) -> std::io::Result<()> {
+    const PAGE: u64 = 500;
+    let mut offset = 0;
+    let mut rows = Rows::new(format);
+    loop {
+        let (reports, total) = store
+            .list_reports(&SqlFilter::default(), "iso3 ASC, year ASC", offset, PAGE)
+            .map_err(std::io::Error::other)?;
+        for report in &reports {
+            rows.write(out, &report_row(report, matches!(format, Format::Ndjson)))?;
+        }
+        offset += reports.len() as u64;
+        if reports.is_empty() || offset >= total {
+            return Ok(());
+        }
+    }
+}
+
+fn report_row(report: &Report, with_text: bool) -> ReportRow<'_> {
+    let source = report.source.as_ref();
+    ReportRow {
+        name: &report.name,
+        iso3: report.country.strip_prefix("countries/").unwrap_or(&report.country),
+        year: report.year,
+        tier: report.tier().as_str_name(),
+        tier_change: report.tier_change().as_str_name(),
+        finding: report.finding().as_str_name(),
+        completeness: report.completeness().as_str_name(),
+        recommendation_count: report.recommendations.len(),
+        source_uri: source.map_or("", |s| s.uri.as_str()),
+        content_sha256: source.map_or("", |s| s.content_sha256.as_str()),
+        recommendations: with_text.then(|| report.recommendations.iter().map(|r| r.text.as_str()).collect()),
+        paragraphs: with_text.then_some(report.paragraphs.as_slice()),
+    }
+}
+
+fn export_placements(store: &Store, format: Format, out: &mut impl Write) -> std::io::Result<()> {
+    let mut rows = Rows::new(format);
+    for p in store.placements(None).map_err(std::io::Error::other)? {
+        let row = PlacementRow {
+            report_year: p.year,
+            iso3: p.iso3.as_str(),
+            tier: tier_label(p.tier),
+            source: &p.source,
+            tier_as_published: &p.tier_as_published,
+        };
+        rows.write(out, &row)?;
+    }
+    Ok(())
+}
+
+/// Writes serializable rows as NDJSON, or as CSV with a header taken from the first row's keys.
+struct Rows {
+    format: Format,
+    header_written: bool,
+}
+
+impl Rows {
+    fn new(format: Format) -> Self {
+        Self { format, header_written: false }
+    }
+
+    fn write(&mut self, out: &mut impl Write, row: &impl Serialize) -> std::io::Result<()> {
+        let value = serde_json::to_value(row).map_err(std::io::Error::other)?;
+        let line = match self.format {
+            Format::Ndjson => value.to_string(),
+            Format::Csv => {
+                let object = value.as_object().ok_or_else(|| std::io::Error::other("a row is not an object"))?;
+                let mut line = String::new();
+                if !self.header_written {
+                    self.header_written = true;
+                    line = object.keys().map(|k| csv_field(k)).collect::<Vec<_>>().join(",") + "\n";
+                }
+                let fields = object.values().map(|v| match v {
+                    serde_json::Value::String(s) => csv_field(s),
+                    other => csv_field(&other.to_string()),
+                });
+                line + &fields.collect::<Vec<_>>().join(",")
+            }
+        };
+        writeln!(out, "{line}")
+    }
+}
+
+/// A CSV field, quoted when it holds a comma, a quote or a line break.
+fn csv_field(text: &str) -> String {
+    if text.contains([',', '"', '\n', '\r']) { format!("\"{}\"", text.replace('"', "\"\"")) } else { text.to_owned() }
+}
