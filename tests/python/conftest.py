@@ -54,6 +54,10 @@ def pb(tmp_path_factory):
         country_grpc=load("country_pb2_grpc"),
         report=load("report_pb2"),
         report_grpc=load("report_pb2_grpc"),
+        insight=load("insight_pb2"),
+        insight_grpc=load("insight_pb2_grpc"),
+        ingest=load("ingest_pb2"),
+        ingest_grpc=load("ingest_pb2_grpc"),
     )
 
 
@@ -143,3 +147,13 @@ def countries(pb, channel):
 @pytest.fixture(scope="session")
 def reports(pb, channel):
     return pb.report_grpc.ReportServiceStub(channel)
+
+
+@pytest.fixture(scope="session")
+def insights(pb, channel):
+    return pb.insight_grpc.InsightServiceStub(channel)
+
+
+@pytest.fixture(scope="session")
+def ingest(pb, channel):
+    return pb.ingest_grpc.IngestServiceStub(channel)
