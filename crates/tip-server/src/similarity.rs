@@ -6,7 +6,7 @@
 use std::collections::BTreeSet;
 
 /// Two recommendations at least this similar are the same recommendation reworded.
-pub const SAME_RECOMMENDATION: f64 = 0.5;
+pub const SAME_RECOMMENDATION: f64 = 0.4;
 
 const STOP_WORDS: &[&str] = &[
     "a",
@@ -51,9 +51,13 @@ pub fn words(text: &str) -> BTreeSet<String> {
         .collect()
 }
 
-/// A crude English stem: enough for "traffickers"/"trafficking", "prosecute"/"prosecutions".
+/// A crude English stem: enough for "prosecute"/"prosecutions", "recruit"/"recruitment",
+/// "child"/"children".
 fn stem(word: &str) -> String {
-    for suffix in ["ations", "ation", "ings", "ing", "ions", "ion", "ers", "er", "es", "ed", "ly", "s", "e"] {
+    if word == "children" {
+        return "child".to_owned();
+    }
+    for suffix in ["ations", "ation", "ments", "ment", "ings", "ing", "ions", "ion", "ers", "er", "es", "ed", "ly", "s", "e"] {
         if let Some(stem) = word.strip_suffix(suffix)
             && stem.chars().count() >= 4
         {
@@ -66,9 +70,10 @@ fn stem(word: &str) -> String {
 /// Fewer shared words than this make no match, however short the texts.
 const MIN_SHARED_WORDS: usize = 3;
 
-/// Similarity of two word sets, from 0 to 1: the overlap coefficient (shared / smaller set), so
-/// that a recommendation later expanded with new clauses still matches its shorter self; 0 when
-/// they share fewer than three words (and are not identical).
+/// Similarity of two word sets, from 0 to 1: the mean of the overlap coefficient (shared /
+/// smaller set: a recommendation later expanded with new clauses still matches its shorter
+/// self) and the Dice coefficient (2·shared / both: of two candidates, the closer in length
+/// wins); 0 when they share fewer than three words and are not identical.
 pub fn similarity(a: &BTreeSet<String>, b: &BTreeSet<String>) -> f64 {
     if a == b {
         return 1.0;
@@ -77,7 +82,9 @@ pub fn similarity(a: &BTreeSet<String>, b: &BTreeSet<String>) -> f64 {
     if shared < MIN_SHARED_WORDS {
         return 0.0;
     }
-    shared as f64 / a.len().min(b.len()) as f64
+    let overlap = shared as f64 / a.len().min(b.len()) as f64;
+    let dice = 2.0 * shared as f64 / (a.len() + b.len()) as f64;
+    (overlap + dice) / 2.0
 }
 
 /// Pairs items of `base` with items of `target` by similarity, best pairs first, each item in
