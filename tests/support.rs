@@ -27,13 +27,19 @@ pub struct TestServer {
 impl TestServer {
     /// Starts a server on a fresh database and waits until its health check says SERVING.
     pub async fn start() -> Self {
+        Self::start_with(|_| {}).await
+    }
+
+    /// Starts a server whose configuration `configure` adjusts.
+    pub async fn start_with(configure: impl FnOnce(&mut tip_server::ServeConfig)) -> Self {
         let folder = tempfile::tempdir().unwrap();
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let address = format!("http://{}", listener.local_addr().unwrap());
         let (stop, stopped) = oneshot::channel::<()>();
-        let db = folder.path().join("tip.sqlite");
+        let mut config = tip_server::ServeConfig::new(folder.path().join("tip.sqlite"));
+        configure(&mut config);
         let task = tokio::spawn(async move {
-            tip_server::serve(listener, &db, async {
+            tip_server::serve(listener, &config, async {
                 let _ = stopped.await;
             })
             .await

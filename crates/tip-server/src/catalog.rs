@@ -9,7 +9,7 @@ use tip_model::pb::{
     SearchResult, Snippet, StandardsFinding, Tier, TierChange,
 };
 use tip_model::{Country, CountryRegistry, Iso3, ReportName, parse_tier};
-use tokio::sync::broadcast;
+use tokio::sync::{broadcast, watch};
 
 use crate::error::ApiError;
 use crate::filter::{Field, FieldKind, SqlFilter, compile_filter, compile_order_by};
@@ -43,6 +43,7 @@ pub struct Catalog {
     tokens: Arc<PageTokens>,
     pub(crate) registry: &'static CountryRegistry,
     events: broadcast::Sender<ReportEvent>,
+    stopping: watch::Receiver<bool>,
 }
 
 /// The fields a report filter may name, and their columns.
@@ -130,11 +131,24 @@ fn compiled_query(
 }
 
 impl Catalog {
-    /// A catalog over `store`, signing page tokens with the store's own key.
-    pub fn new(store: Arc<Store>) -> Result<Self, ApiError> {
+    /// A catalog over `store`, signing page tokens with the store's own key; `stopping` turns
+    /// true when the server shuts down, which ends open streams.
+    pub fn new(store: Arc<Store>, stopping: watch::Receiver<bool>) -> Result<Self, ApiError> {
         let key = store.meta_or_init("page_token_key", random_key)?;
         let (events, _) = broadcast::channel(WATCH_BUFFER);
-        Ok(Self { store, tokens: Arc::new(PageTokens::new(key)), registry: CountryRegistry::global(), events })
+        Ok(Self {
+            store,
+            tokens: Arc::new(PageTokens::new(key)),
+            registry: CountryRegistry::global(),
+            events,
+            stopping,
+        })
+    }
+
+    /// Completes when the server starts shutting down.
+    pub async fn stopped(&self) {
+        let mut stopping = self.stopping.clone();
+        let _ = stopping.wait_for(|stopping| *stopping).await;
     }
 
     /// The offset and size of the page a request asks for. The token must have been issued for
@@ -324,13 +338,11 @@ impl Catalog {
     }
 }
 
-/// Whether SQLite refused a search because of the query's FTS5 syntax.
+/// Whether SQLite refused a search because of the query's FTS5 syntax. The statement itself is
+/// fixed and known good, so a plain SQLITE_ERROR can only come from the client's MATCH text;
+/// I/O, corruption or locking failures have codes of their own and stay server errors.
 fn is_fts_syntax_error(error: &rusqlite::Error) -> bool {
-    let text = error.to_string();
-    text.contains("fts5")
-        || text.contains("syntax error")
-        || text.contains("no such column")
-        || text.contains("unterminated")
+    matches!(error, rusqlite::Error::SqliteFailure(failure, _) if failure.code == rusqlite::ErrorCode::Unknown)
 }
 
 fn search_result(hit: SearchHit) -> SearchResult {

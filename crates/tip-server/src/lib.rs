@@ -1,11 +1,13 @@
 //! TIP Atlas server: the `tip.v1` gRPC services over the SQLite store, with health, reflection,
 //! request logging and graceful shutdown.
 
+mod auth;
 pub mod catalog;
 pub mod error;
 pub mod filter;
 mod history;
 mod insights;
+mod limits;
 mod logging;
 pub mod page_token;
 pub mod seeds;
@@ -14,12 +16,15 @@ mod similarity;
 pub mod store;
 
 use std::future::Future;
-use std::path::Path;
+use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
 use tokio::net::TcpListener;
+use tokio::sync::watch;
 use tokio_stream::wrappers::TcpListenerStream;
 use tonic::codec::CompressionEncoding;
+use tonic::service::Interceptor;
 use tonic_health::ServingStatus;
 
 pub use catalog::Catalog;
@@ -50,9 +55,6 @@ pub enum ServeError {
     Reflection(#[from] tonic_reflection::server::Error),
 }
 
-/// Largest IngestService request: documents are rarely above 100 KB, 16 MiB leaves room.
-const MAX_DOCUMENT_MESSAGE: usize = 16 * 1024 * 1024;
-
 /// Reflection over the `tip.v1`, health and `google.rpc` error-detail descriptors, the last so
 /// that grpcurl prints rich error details (grpcurl 1.8.6 and Postman speak only v1alpha, newer
 /// tools v1: both are served).
@@ -63,69 +65,135 @@ fn reflection() -> tonic_reflection::server::Builder<'static> {
         .register_encoded_file_descriptor_set(tonic_types::pb::FILE_DESCRIPTOR_SET)
 }
 
-/// Opens the store at `db` and serves it on `listener` until `shutdown` completes. The health
-/// service answers NOT_SERVING until the bundled data is loaded into an empty store, SERVING
-/// after.
+/// How a server runs: where its data is, who may write, and its limits.
+#[derive(Clone, Debug)]
+pub struct ServeConfig {
+    /// The SQLite file.
+    pub db: PathBuf,
+    /// With a token, IngestService requires `authorization: Bearer TOKEN`.
+    pub auth_token: Option<String>,
+    /// Serve no IngestService at all.
+    pub read_only: bool,
+    /// The longest a request may run; clients' shorter deadlines are honoured too.
+    pub request_timeout: Duration,
+    /// Requests in flight across all connections before new ones are shed with UNAVAILABLE.
+    pub max_concurrent_requests: usize,
+    /// After a stop signal: how long unary calls may finish before the server closes anyway.
+    pub shutdown_grace: Duration,
+    /// Largest request message for IngestService.
+    pub max_ingest_message: usize,
+    /// Largest request message for every other service.
+    pub max_message: usize,
+}
+
+impl ServeConfig {
+    /// The defaults, on the database at `db`.
+    pub fn new(db: impl Into<PathBuf>) -> Self {
+        Self {
+            db: db.into(),
+            auth_token: None,
+            read_only: false,
+            request_timeout: Duration::from_secs(30),
+            max_concurrent_requests: 256,
+            shutdown_grace: Duration::from_secs(10),
+            max_ingest_message: 16 * 1024 * 1024,
+            max_message: 4 * 1024 * 1024,
+        }
+    }
+}
+
+/// Opens the store and serves it on `listener` until `shutdown` completes. The health service
+/// answers NOT_SERVING until the bundled data is loaded, SERVING after, and NOT_SERVING again
+/// once stopping. On stop: no new connections; open streams end with UNAVAILABLE; unary calls
+/// get `shutdown_grace` to finish.
 pub async fn serve(
     listener: TcpListener,
-    db: &Path,
+    config: &ServeConfig,
     shutdown: impl Future<Output = ()> + Send,
 ) -> Result<(), ServeError> {
-    let store = Arc::new(Store::open(db).map_err(error::ApiError::from)?);
-    let catalog = Catalog::new(store.clone())?;
+    let store = Arc::new(Store::open(&config.db).map_err(error::ApiError::from)?);
+    let (stopping_sender, stopping) = watch::channel(false);
+    let catalog = Catalog::new(store.clone(), stopping.clone())?;
 
     let (health, health_service) = tonic_health::server::health_reporter();
     health.set_service_status("", ServingStatus::NotServing).await;
-    let loader = tokio::spawn(async move {
-        let loaded = tokio::task::spawn_blocking(move || seeds::load_bundled(&store)).await;
-        match loaded {
-            Ok(Ok(summary)) => {
-                tracing::info!(%summary, "data ready");
-                for service in [
-                    "",
-                    "tip.v1.ReportService",
-                    "tip.v1.CountryService",
-                    "tip.v1.InsightService",
-                    "tip.v1.IngestService",
-                ] {
-                    health.set_service_status(service, ServingStatus::Serving).await;
+    let loader = {
+        let health = health.clone();
+        tokio::spawn(async move {
+            match tokio::task::spawn_blocking(move || seeds::load_bundled(&store)).await {
+                Ok(Ok(summary)) => {
+                    tracing::info!(%summary, "data ready");
+                    set_health(&health, ServingStatus::Serving).await;
                 }
+                Ok(Err(error)) => tracing::error!(%error, "loading the bundled data failed; health stays NOT_SERVING"),
+                Err(error) => tracing::error!(%error, "the loader task failed; health stays NOT_SERVING"),
             }
-            Ok(Err(error)) => {
-                tracing::error!(%error, "loading the bundled data failed; health stays NOT_SERVING")
-            }
-            Err(error) => {
-                tracing::error!(%error, "the loader task failed; health stays NOT_SERVING")
-            }
-        }
-    });
+        })
+    };
 
-    let reflection_v1 = reflection().build_v1()?;
-    let reflection_v1alpha = reflection().build_v1alpha()?;
-
-    // Every tip.v1 service accepts and sends gzip.
-    macro_rules! gzip {
-        ($server:expr) => {
-            $server.accept_compressed(CompressionEncoding::Gzip).send_compressed(CompressionEncoding::Gzip)
+    // Every tip.v1 service accepts and sends gzip, and takes messages up to its limit.
+    macro_rules! configured {
+        ($server:expr, $limit:expr) => {
+            $server
+                .accept_compressed(CompressionEncoding::Gzip)
+                .send_compressed(CompressionEncoding::Gzip)
+                .max_decoding_message_size($limit)
         };
     }
-    let reports = gzip!(ReportServiceServer::new(services::Reports(catalog.clone())));
-    let countries = gzip!(CountryServiceServer::new(services::Countries(catalog.clone())));
-    let insights = gzip!(InsightServiceServer::new(services::Insights(catalog.clone())));
-    let ingest =
-        gzip!(IngestServiceServer::new(services::Ingest(catalog))).max_decoding_message_size(MAX_DOCUMENT_MESSAGE);
+    let reports = configured!(ReportServiceServer::new(services::Reports(catalog.clone())), config.max_message);
+    let countries = configured!(CountryServiceServer::new(services::Countries(catalog.clone())), config.max_message);
+    let insights = configured!(InsightServiceServer::new(services::Insights(catalog.clone())), config.max_message);
+    let ingest = (!config.read_only).then(|| {
+        let auth = config.auth_token.as_deref().map(auth::WriteAuth::new);
+        let service = IngestServiceServer::new(services::Ingest(catalog));
+        let service = configured!(service, config.max_ingest_message);
+        // Without a token, writes are open: `main` allows that on loopback addresses only.
+        tonic::service::interceptor::InterceptedService::new(service, move |request| match &auth {
+            Some(auth) => auth.clone().call(request),
+            None => Ok(request),
+        })
+    });
 
-    let result = tonic::transport::Server::builder()
+    let signal = {
+        let health = health.clone();
+        async move {
+            shutdown.await;
+            set_health(&health, ServingStatus::NotServing).await;
+            let _ = stopping_sender.send(true);
+        }
+    };
+    let serving = tonic::transport::Server::builder()
+        .timeout(config.request_timeout)
         .layer(logging::RequestLogLayer)
+        .layer(limits::ConcurrencyLimitLayer::new(config.max_concurrent_requests))
         .add_service(health_service)
-        .add_service(reflection_v1)
-        .add_service(reflection_v1alpha)
+        .add_service(reflection().build_v1()?)
+        .add_service(reflection().build_v1alpha()?)
         .add_service(reports)
         .add_service(countries)
         .add_service(insights)
-        .add_service(ingest)
-        .serve_with_incoming_shutdown(TcpListenerStream::new(listener), shutdown)
-        .await;
+        .add_optional_service(ingest)
+        .serve_with_incoming_shutdown(TcpListenerStream::new(listener), signal);
+    let grace_over = async {
+        let mut stopping = stopping;
+        let _ = stopping.wait_for(|stopping| *stopping).await;
+        tokio::time::sleep(config.shutdown_grace).await;
+    };
+    let result = tokio::select! {
+        result = serving => result.map_err(ServeError::from),
+        () = grace_over => {
+            tracing::warn!(grace = ?config.shutdown_grace, "requests still open after the grace period: closing");
+            Ok(())
+        }
+    };
     loader.abort();
-    Ok(result?)
+    result
+}
+
+async fn set_health(health: &tonic_health::server::HealthReporter, status: ServingStatus) {
+    for service in
+        ["", "tip.v1.ReportService", "tip.v1.CountryService", "tip.v1.InsightService", "tip.v1.IngestService"]
+    {
+        health.set_service_status(service, status).await;
+    }
 }

@@ -5,6 +5,7 @@ mod commands;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 use tokio::net::TcpListener;
@@ -28,6 +29,27 @@ enum Command {
         /// The SQLite database file; its folder is created.
         #[arg(long, default_value = "data/tip-atlas.sqlite")]
         db: PathBuf,
+        /// Require "authorization: Bearer TOKEN" on IngestService (reads stay open).
+        #[arg(long, env = "TIP_ATLAS_TOKEN", hide_env_values = true)]
+        auth_token: Option<String>,
+        /// Serve no IngestService: the data can only be read.
+        #[arg(long)]
+        read_only: bool,
+        /// The longest a request may run, in seconds.
+        #[arg(long, default_value_t = 30)]
+        request_timeout_secs: u64,
+        /// Requests in flight before new ones are shed with UNAVAILABLE.
+        #[arg(long, default_value_t = 256)]
+        max_concurrent_requests: usize,
+        /// After SIGTERM, seconds for unary calls to finish before the server closes anyway.
+        #[arg(long, default_value_t = 10)]
+        shutdown_grace_secs: u64,
+        /// Largest IngestService message, in MiB.
+        #[arg(long, default_value_t = 16)]
+        max_ingest_message_mib: usize,
+        /// Largest message of the other services, in MiB.
+        #[arg(long, default_value_t = 4)]
+        max_message_mib: usize,
     },
     /// Parse documents without writing and print their diagnostics; exit 1 if any has errors.
     Check {
@@ -82,12 +104,42 @@ fn main() -> ExitCode {
         }
     };
     match cli.command {
-        Command::Serve { listen, db } => runtime.block_on(serve(listen, db)),
+        Command::Serve {
+            listen,
+            db,
+            auth_token,
+            read_only,
+            request_timeout_secs,
+            max_concurrent_requests,
+            shutdown_grace_secs,
+            max_ingest_message_mib,
+            max_message_mib,
+        } => {
+            let config = tip_server::ServeConfig {
+                db,
+                auth_token: auth_token.filter(|t| !t.is_empty()),
+                read_only,
+                request_timeout: Duration::from_secs(request_timeout_secs),
+                max_concurrent_requests,
+                shutdown_grace: Duration::from_secs(shutdown_grace_secs),
+                max_ingest_message: max_ingest_message_mib << 20,
+                max_message: max_message_mib << 20,
+            };
+            runtime.block_on(serve(listen, config))
+        }
         Command::Check { .. } | Command::Ingest { .. } | Command::Export { .. } => ExitCode::SUCCESS,
     }
 }
 
-async fn serve(listen: SocketAddr, db: PathBuf) -> ExitCode {
+async fn serve(listen: SocketAddr, config: tip_server::ServeConfig) -> ExitCode {
+    if !listen.ip().is_loopback() && !config.read_only && config.auth_token.is_none() {
+        eprintln!(
+            "tip-atlas: refusing to serve writes on {listen} without a token: anyone who reaches this \
+             address could change the data. Pass --auth-token TOKEN (or set TIP_ATLAS_TOKEN), or --read-only, \
+             or listen on a loopback address such as 127.0.0.1."
+        );
+        return ExitCode::from(2);
+    }
     let listener = match TcpListener::bind(listen).await {
         Ok(listener) => listener,
         Err(error) => {
@@ -102,8 +154,8 @@ async fn serve(listen: SocketAddr, db: PathBuf) -> ExitCode {
             return ExitCode::FAILURE;
         }
     }
-    tracing::info!(db = %db.display(), "serving");
-    match tip_server::serve(listener, &db, shutdown_signal()).await {
+    tracing::info!(db = %config.db.display(), writes = !config.read_only, token = config.auth_token.is_some(), "serving");
+    match tip_server::serve(listener, &config, shutdown_signal()).await {
         Ok(()) => {
             tracing::info!("stopped");
             ExitCode::SUCCESS

@@ -14,6 +14,7 @@ use tip_model::pb::{
     WatchReportsResponse,
 };
 use tip_model::{Iso3, ReportName, ReportYear};
+use tokio::sync::broadcast;
 use tokio_stream::{Stream, StreamExt};
 use tonic::{Request, Response, Status, Streaming};
 
@@ -123,18 +124,42 @@ impl ReportService for Reports {
         request: Request<WatchReportsRequest>,
     ) -> Result<Response<Self::WatchReportsStream>, Status> {
         let wanted = parent_country(&request.get_ref().parent)?.map(tip_model::names::country_name);
-        let events = tokio_stream::wrappers::BroadcastStream::new(self.0.watch());
-        let stream = events.filter_map(move |event| match event {
-            Ok(event) if wanted.as_ref().is_none_or(|c| *c == event.report.country) => {
-                Some(Ok(WatchReportsResponse { event_type: event.event_type as i32, report: Some(event.report) }))
+        let catalog = self.0.clone();
+        let mut events = catalog.watch();
+        let (sender, receiver) = tokio::sync::mpsc::channel(16);
+        tokio::spawn(async move {
+            loop {
+                let event = tokio::select! {
+                    () = catalog.stopped() => {
+                        let _ = sender.send(Err(shutting_down())).await;
+                        return;
+                    }
+                    () = sender.closed() => return,
+                    event = events.recv() => event,
+                };
+                let message = match event {
+                    Ok(event) if wanted.as_ref().is_none_or(|c| *c == event.report.country) => {
+                        Ok(WatchReportsResponse { event_type: event.event_type as i32, report: Some(event.report) })
+                    }
+                    Ok(_) => continue,
+                    Err(broadcast::error::RecvError::Lagged(missed)) => Err(Status::data_loss(format!(
+                        "the watcher fell {missed} event(s) behind and missed them; list reports to catch up, then watch again"
+                    ))),
+                    Err(broadcast::error::RecvError::Closed) => Err(shutting_down()),
+                };
+                let last = message.is_err();
+                if sender.send(message).await.is_err() || last {
+                    return;
+                }
             }
-            Ok(_) => None,
-            Err(tokio_stream::wrappers::errors::BroadcastStreamRecvError::Lagged(missed)) => Some(Err(Status::data_loss(
-                format!("the watcher fell {missed} event(s) behind and missed them; list reports to catch up, then watch again"),
-            ))),
         });
-        Ok(Response::new(Box::pin(stream)))
+        Ok(Response::new(Box::pin(tokio_stream::wrappers::ReceiverStream::new(receiver))))
     }
+}
+
+/// How open streams end when the server stops.
+fn shutting_down() -> Status {
+    Status::unavailable("the server is shutting down; reconnect to another instance or retry later")
 }
 
 #[tonic::async_trait]
@@ -187,7 +212,15 @@ impl IngestService for Ingest {
         let (results, receiver) = tokio::sync::mpsc::channel(4);
         tokio::spawn(async move {
             let mut index = 0i64;
-            while let Some(message) = documents.next().await {
+            loop {
+                let message = tokio::select! {
+                    () = catalog.stopped() => {
+                        let _ = results.send(Err(shutting_down())).await;
+                        return;
+                    }
+                    message = documents.next() => message,
+                };
+                let Some(message) = message else { return };
                 let result = match message {
                     Ok(message) => ingest_one(&catalog, index, message).await,
                     Err(status) => Err(status),

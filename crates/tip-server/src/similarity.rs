@@ -57,7 +57,9 @@ fn stem(word: &str) -> String {
     if word == "children" {
         return "child".to_owned();
     }
-    for suffix in ["ations", "ation", "ments", "ment", "ings", "ing", "ions", "ion", "ers", "er", "es", "ed", "ly", "s", "e"] {
+    for suffix in
+        ["ations", "ation", "ments", "ment", "ings", "ing", "ions", "ion", "ers", "er", "es", "ed", "ly", "s", "e"]
+    {
         if let Some(stem) = word.strip_suffix(suffix)
             && stem.chars().count() >= 4
         {
