@@ -345,3 +345,26 @@ async fn hostile_inputs_get_precise_statuses_and_change_nothing() {
     assert_eq!(count(&server), reports_before);
     server.stop().await;
 }
+
+#[tokio::test]
+async fn serves_tls_with_a_certificate_the_test_makes() {
+    let folder = tempfile::tempdir().unwrap();
+    let certified = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
+    let (cert, key) = (folder.path().join("cert.pem"), folder.path().join("key.pem"));
+    std::fs::write(&cert, certified.cert.pem()).unwrap();
+    std::fs::write(&key, certified.signing_key.serialize_pem()).unwrap();
+    let server = TestServer::start_tls(tip_server::TlsFiles { cert, key }, certified.cert.pem()).await;
+    let report =
+        server.reports().get_report(GetReportRequest { name: "countries/MLI/reports/2023".into() }).await.unwrap();
+    assert_eq!(report.get_ref().year, 2023);
+
+    let plaintext =
+        tonic::transport::Channel::from_shared(server.address.replace("https", "http")).unwrap().connect().await;
+    if let Ok(channel) = plaintext {
+        let refused = ReportServiceClient::new(channel)
+            .get_report(GetReportRequest { name: "countries/MLI/reports/2023".into() })
+            .await;
+        assert!(refused.is_err(), "plaintext is not served on a TLS port");
+    }
+    server.stop().await;
+}

@@ -30,11 +30,27 @@ impl TestServer {
         Self::start_with(|_| {}).await
     }
 
+    /// Starts a TLS server with `tls`, trusted by the client through `ca_pem`.
+    pub async fn start_tls(tls: tip_server::TlsFiles, ca_pem: String) -> Self {
+        let client_tls = tonic::transport::ClientTlsConfig::new()
+            .ca_certificate(tonic::transport::Certificate::from_pem(ca_pem))
+            .domain_name("localhost");
+        Self::start_configured(|config| config.tls = Some(tls), "https", Some(client_tls)).await
+    }
+
     /// Starts a server whose configuration `configure` adjusts.
     pub async fn start_with(configure: impl FnOnce(&mut tip_server::ServeConfig)) -> Self {
+        Self::start_configured(configure, "http", None).await
+    }
+
+    async fn start_configured(
+        configure: impl FnOnce(&mut tip_server::ServeConfig),
+        scheme: &str,
+        client_tls: Option<tonic::transport::ClientTlsConfig>,
+    ) -> Self {
         let folder = tempfile::tempdir().unwrap();
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let address = format!("http://{}", listener.local_addr().unwrap());
+        let address = format!("{scheme}://{}", listener.local_addr().unwrap());
         let (stop, stopped) = oneshot::channel::<()>();
         let mut config = tip_server::ServeConfig::new(folder.path().join("tip.sqlite"));
         configure(&mut config);
@@ -45,7 +61,11 @@ impl TestServer {
             .await
             .unwrap();
         });
-        let channel = Channel::from_shared(address.clone()).unwrap().connect().await.unwrap();
+        let mut endpoint = Channel::from_shared(address.clone()).unwrap();
+        if let Some(client_tls) = client_tls {
+            endpoint = endpoint.tls_config(client_tls).unwrap();
+        }
+        let channel = endpoint.connect().await.unwrap();
         let server = Self { address, channel, stop: Some(stop), task: Some(task), _folder: folder };
         server.wait_until_serving().await;
         server

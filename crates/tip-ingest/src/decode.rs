@@ -107,21 +107,32 @@ fn windows_1252(byte: u8) -> char {
     }
 }
 
+/// Unpaired surrogates reported one by one; the rest are counted.
+const MAX_REPORTED: usize = 20;
+
 fn utf16(bytes: &[u8], read: fn([u8; 2]) -> u16, errors: &mut Vec<(usize, String)>) -> String {
     if bytes.len() % 2 == 1 {
         errors.push((0, "the UTF-16 document has an odd number of bytes: it was cut off".to_owned()));
     }
     let units = bytes.chunks_exact(2).map(|pair| read([pair[0], pair[1]]));
     let mut text = String::with_capacity(bytes.len() / 2);
+    let mut unpaired = 0;
     for unit in char::decode_utf16(units) {
         match unit {
             Ok(c) => text.push(c),
             Err(e) => {
-                errors
-                    .push((text.len(), format!("invalid UTF-16: unpaired surrogate 0x{:04X}", e.unpaired_surrogate())));
+                unpaired += 1;
+                if unpaired <= MAX_REPORTED {
+                    let message = format!("invalid UTF-16: unpaired surrogate 0x{:04X}", e.unpaired_surrogate());
+                    errors.push((text.len(), message));
+                }
                 text.push(char::REPLACEMENT_CHARACTER);
             }
         }
+    }
+    if unpaired > MAX_REPORTED {
+        let more = unpaired - MAX_REPORTED;
+        errors.push((text.len(), format!("invalid UTF-16: {more} more unpaired surrogates")));
     }
     text
 }

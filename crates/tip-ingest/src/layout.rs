@@ -7,6 +7,8 @@ use regex::Regex;
 use tip_model::CountryRegistry;
 use tip_model::pb::SectionKind;
 
+use crate::diagnostics::Position;
+
 /// One line of the decoded text, with typographic spaces made plain (one character for one, so
 /// columns stay true).
 #[derive(Clone)]
@@ -49,12 +51,18 @@ pub(crate) struct Heading {
     pub rest_offset: usize,
 }
 
+/// The abbreviations with a period that country names contain ("St. Lucia", "ST. MAARTEN").
+const ABBREVIATION: &str = r"\b(?i:st|ste)\.\s";
+
 static PAREN_HEADING: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^\s*(?P<country>[^()\[\]:;.!?]{2,60}?)\s*\((?P<tier>[^()]{1,40})\)\s*(?P<rest>.*)$").unwrap()
+    Regex::new(&format!(
+        r"^\s*(?P<country>(?:{ABBREVIATION}|[^()\[\]:;.!?]){{2,60}}?)\s*\((?P<tier>[^()]{{1,40}})\)\s*(?P<rest>.*)$"
+    ))
+    .unwrap()
 });
 static COLON_HEADING: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"(?i)^\s*(?P<country>[^:()\[\];.!?]{2,60}?)\s*:\s*(?P<tier>(?:tier\b.{0,30}|special case|not rated))\s*$",
+        &format!(r"(?i)^\s*(?P<country>(?:{ABBREVIATION}|[^:()\[\];.!?]){{2,60}}?)\s*:\s*(?P<tier>(?:tier\b.{{0,30}}|special case|not rated))\s*$"),
     )
     .unwrap()
 });
@@ -161,6 +169,126 @@ pub(crate) fn is_banner(line: &str) -> bool {
 pub(crate) struct Paragraph {
     pub text: String,
     pub line: usize,
+    /// Where each line joined into the paragraph starts, to place an offset of `text` back in
+    /// the document. Empty for paragraphs made up in tests.
+    pub spans: Vec<Span>,
+}
+
+/// One line's share of a paragraph: its byte offset in the paragraph's text, its line number,
+/// the column of its first character in that line, and the line's length in characters.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Span {
+    pub offset: usize,
+    pub line: usize,
+    pub column: usize,
+    pub width: usize,
+}
+
+impl Paragraph {
+    /// A paragraph of the text of `line` that starts at byte `start` of it, runs of spaces
+    /// collapsed.
+    pub fn from_line(line: &Line, start: usize) -> Self {
+        let rest = line.text.get(start..).unwrap_or("");
+        let first_column = line.text.get(..start).map_or(0, |prefix| prefix.chars().count()) + 1;
+        let width = line.text.chars().count();
+        let mut text = String::with_capacity(rest.len());
+        let mut spans = Vec::new();
+        let mut previous_end = None;
+        // Characters of `rest` before `counted`, counted once.
+        let (mut counted, mut chars) = (0, 0);
+        for word in rest.split_whitespace() {
+            let at = word.as_ptr() as usize - rest.as_ptr() as usize;
+            chars += rest[counted..at].chars().count();
+            counted = at;
+            if previous_end.is_some() {
+                text.push(' ');
+            }
+            // A new span wherever collapsing spaces moved the text against the line.
+            if previous_end.is_none_or(|end: usize| at != end + 1) {
+                spans.push(Span { offset: text.len(), line: line.number, column: first_column + chars, width });
+            }
+            text.push_str(word);
+            previous_end = Some(at + word.len());
+        }
+        if spans.is_empty() {
+            spans.push(Span { offset: 0, line: line.number, column: first_column, width });
+        }
+        Paragraph { text, line: line.number, spans }
+    }
+
+    /// Joins the next line of hard-wrapped text.
+    fn join(&mut self, line: &Line) {
+        let next = Paragraph::from_line(line, 0);
+        self.text.push(' ');
+        let offset = self.text.len();
+        self.text.push_str(&next.text);
+        self.spans.extend(next.spans.into_iter().map(|span| Span { offset, ..span }));
+    }
+
+    /// The line and column of a byte offset of the text. Exact before the text is cleaned; after
+    /// cleaning it may drift, but it stays inside the line it names.
+    pub fn position(&self, offset: usize) -> Position {
+        let Some(span) = self.span_at(offset).or(self.spans.first()) else {
+            return Position::line(self.line);
+        };
+        let (from, to) = (span.offset.min(self.text.len()), offset.min(self.text.len()));
+        let chars = self.text.get(from..to).map_or(0, |between| between.chars().count());
+        let column = (span.column + chars).min(span.width + 1).max(1);
+        Position { line: span.line as u32, column: column as u32 }
+    }
+
+    /// The paragraph with its text rewritten, the new text lining up with the old at `anchors`
+    /// ((new offset, old offset), in order; between two anchors the text is copied unchanged or
+    /// replaced as a whole): positions stay true.
+    pub fn rewritten(&self, text: String, anchors: &[(usize, usize)]) -> Paragraph {
+        let width_at = |old: usize| self.span_at(old).map_or(0, |s| s.width);
+        let span_at = |new: usize, old: usize| {
+            let at = self.position(old);
+            Span { offset: new, line: at.line as usize, column: at.column as usize, width: width_at(old) }
+        };
+        let mut spans: Vec<Span> = anchors.iter().map(|&(new, old)| span_at(new, old)).collect();
+        // The lines joined into the paragraph start where the copied text puts them.
+        for span in &self.spans {
+            let Some(index) = anchors.partition_point(|&(_, old)| old <= span.offset).checked_sub(1) else {
+                continue;
+            };
+            let (new, old) = anchors[index];
+            // Past the text copied from this anchor on, the line start was removed with a header.
+            let copied = anchors.get(index + 1).is_none_or(|&(next_new, _)| span.offset - old <= next_new - new);
+            if copied && new + (span.offset - old) <= text.len() {
+                spans.push(Span { offset: new + (span.offset - old), ..*span });
+            }
+        }
+        spans.sort_by_key(|s| s.offset);
+        let line = spans.first().map_or(self.line, |s| s.line);
+        Paragraph { text, line, spans }
+    }
+
+    /// The span an offset of the text falls in (spans are in order of offset).
+    fn span_at(&self, offset: usize) -> Option<&Span> {
+        self.spans.partition_point(|s| s.offset <= offset).checked_sub(1).map(|i| &self.spans[i])
+    }
+
+    /// The part of the paragraph from byte `start` to byte `end` (char boundaries), trimmed, with
+    /// its spans.
+    pub fn slice(&self, start: usize, end: usize) -> Paragraph {
+        let raw = self.text.get(start..end).unwrap_or("");
+        let start = start + (raw.len() - raw.trim_start().len());
+        let text = raw.trim().to_owned();
+        let first = self.position(start);
+        let mut spans = vec![Span {
+            offset: 0,
+            line: first.line as usize,
+            column: first.column as usize,
+            width: self.span_at(start).map_or(0, |s| s.width),
+        }];
+        let (from, to) = (
+            self.spans.partition_point(|s| s.offset <= start),
+            self.spans.partition_point(|s| s.offset < start + text.len()),
+        );
+        spans.extend(self.spans[from..to.max(from)].iter().map(|s| Span { offset: s.offset - start, ..*s }));
+        Paragraph { text, line: first.line as usize, spans }
+    }
 }
 
 /// A section heading of the body, with text that follows it on the same line.
@@ -205,12 +333,121 @@ fn section_heading(line: &Line, registry: &CountryRegistry) -> Option<SectionHea
         .name("rest")
         .map(|m| m.as_str().trim())
         .filter(|rest| !rest.is_empty())
-        .map(|rest| Paragraph { text: collapse_spaces(rest), line: line.number });
+        .map(|rest| Paragraph::from_line(line, line.text.len() - rest.len()));
     Some(SectionHeading {
         kind: SectionKind::Recommendations,
         title: collapse_spaces(caps.name("title")?.as_str()),
         inline,
     })
+}
+
+static GLUED_HEADING: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r#"(?:^|[.!?”"’)\]:;])\s*(?P<title>PROSECUTIONS?|PROTECTION|PREVENTION|TRAFFICKING PROFILE|GOVERNMENT EFFORTS|RECOMMENDATIONS FOR\s+(?P<country>[\p{Lu} ,.'’&()\-]+))"#,
+    )
+    .unwrap()
+});
+
+/// A section heading that PDF extraction glued into the running text, with its byte offset in
+/// the paragraph.
+pub(crate) struct GluedHeading {
+    pub offset: usize,
+    pub title: String,
+}
+
+/// Splits a paragraph where PDF text extraction ran a section heading into the text: after the
+/// end of a sentence (or at the start), the heading in capitals, then the section's first word
+/// ("... armed groups.PROSECUTIONThe government ...", "RECOMMENDATIONS FOR THE PHILIPPINESIncrease
+/// ..."). Returns the blocks in order and, per heading, where it was.
+pub(crate) fn split_glued_headings(
+    paragraph: Paragraph,
+    registry: &CountryRegistry,
+) -> (Vec<Block>, Vec<GluedHeading>) {
+    let text = paragraph.text.as_str();
+    let mut cuts = Vec::new();
+    for caps in GLUED_HEADING.captures_iter(text) {
+        let Some(title) = caps.name("title") else { continue };
+        let (title_text, rest) = match caps.name("country") {
+            // The country runs into the section's first word: take the longest run of capitals
+            // that names a country and leaves a capitalized word behind.
+            Some(country) => {
+                let opens = |end: usize| opens_word(text[country.start() + end..].trim_start());
+                let Some(end) = longest_name_prefix(country.as_str(), registry, opens) else {
+                    continue;
+                };
+                (collapse_spaces(&text[title.start()..country.start() + end]), country.start() + end)
+            }
+            None => (title.as_str().to_owned(), title.end()),
+        };
+        if !opens_word(text[rest..].trim_start()) {
+            continue;
+        }
+        cuts.push((title.start(), rest, title_text));
+    }
+    if cuts.is_empty() {
+        return (vec![Block::Paragraph(paragraph)], Vec::new());
+    }
+    let mut blocks = Vec::new();
+    let mut glued = Vec::new();
+    let mut last = 0;
+    for (start, rest, title) in cuts {
+        if start < last {
+            continue;
+        }
+        let before = paragraph.slice(last, start);
+        if !before.text.is_empty() {
+            blocks.push(Block::Paragraph(before));
+        }
+        let bare = title.to_lowercase();
+        let kind = match bare.as_str() {
+            "prosecution" | "prosecutions" => SectionKind::Prosecution,
+            "protection" => SectionKind::Protection,
+            "prevention" => SectionKind::Prevention,
+            "trafficking profile" => SectionKind::TraffickingProfile,
+            "government efforts" => SectionKind::GovernmentEfforts,
+            _ => SectionKind::Recommendations,
+        };
+        glued.push(GluedHeading { offset: start, title: title.clone() });
+        blocks.push(Block::Heading(SectionHeading { kind, title, inline: None }));
+        last = rest;
+    }
+    let after = paragraph.slice(last, paragraph.text.len());
+    if !after.text.is_empty() {
+        blocks.push(Block::Paragraph(after));
+    }
+    (blocks, glued)
+}
+
+/// Whether text opens with a capitalized word ("The", "As", "Increase").
+fn opens_word(text: &str) -> bool {
+    let mut chars = text.chars();
+    chars.next().is_some_and(char::is_uppercase) && chars.next().is_some_and(|c| c.is_lowercase() || c == ' ')
+}
+
+/// The longest country name in bytes, with room to spare ("KOREA, DEMOCRATIC PEOPLE'S REPUBLIC
+/// OF" has 38).
+pub(crate) const MAX_NAME: usize = 64;
+
+/// The byte length of the longest prefix of a run of capitals that names a country (four
+/// letters at least, so that an acronym is not read as an ISO3 code) and whose end satisfies
+/// `accept`.
+pub(crate) fn longest_name_prefix(
+    run: &str,
+    registry: &CountryRegistry,
+    accept: impl Fn(usize) -> bool,
+) -> Option<usize> {
+    // No country name is longer than this: a longer run costs nothing more.
+    let mut cap = run.len().min(MAX_NAME);
+    while !run.is_char_boundary(cap) {
+        cap -= 1;
+    }
+    let run = &run[..cap];
+    run.char_indices()
+        .map(|(i, c)| i + c.len_utf8())
+        .filter(|&end| run[..end].ends_with(|c: char| c.is_uppercase()))
+        .filter(|&end| run[..end].chars().filter(|c| c.is_alphabetic()).count() >= 4)
+        .rev()
+        .find(|&end| accept(end) && registry.resolve(&run[..end]).is_some())
 }
 
 /// Characters that open a list item (U+F0B7 is the Symbol-font bullet of Word documents).
@@ -240,13 +477,10 @@ pub(crate) fn blocks(body: &[Line], registry: &CountryRegistry) -> Vec<Block> {
             continue;
         }
         match current.as_mut() {
-            Some(paragraph) if !ends_sentence(&paragraph.text) && !is_bullet(text) => {
-                paragraph.text.push(' ');
-                paragraph.text.push_str(&collapse_spaces(text));
-            }
+            Some(paragraph) if !ends_sentence(&paragraph.text) && !is_bullet(text) => paragraph.join(line),
             _ => {
                 blocks.extend(current.take().map(Block::Paragraph));
-                current = Some(Paragraph { text: collapse_spaces(text), line: line.number });
+                current = Some(Paragraph::from_line(line, 0));
             }
         }
     }

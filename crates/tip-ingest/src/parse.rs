@@ -102,7 +102,7 @@ pub fn parse_document(bytes: &[u8], hints: &Hints) -> ParsedDocument {
     }
 
     let lines = layout::lines(&decoded.text);
-    let mut reader = Reader { registry, diagnostics, report: &mut report };
+    let mut reader = Reader { registry, diagnostics, report: &mut report, last_paragraph: None };
     reader.read(&lines, hints);
     let diagnostics = reader.diagnostics;
     if let Some(source) = report.source.as_mut() {
@@ -128,6 +128,9 @@ struct Reader<'a> {
     registry: &'static CountryRegistry,
     diagnostics: Diagnostics,
     report: &'a mut Report,
+    /// The body's last paragraph once cleaned, when the body ends with one: page furniture
+    /// glued to the end ("... in 2017.367ST. LUCIA") does not make a text cut off.
+    last_paragraph: Option<String>,
 }
 
 impl Reader<'_> {
@@ -190,17 +193,25 @@ impl Reader<'_> {
             index += 1;
             title_lines.push(line.text.clone());
             self.heading(line, &heading, &mut header);
-            // A PDF heading split over two lines: "MALI: TIER 2", then "WATCH LIST ..." next.
-            if let (Some((Tier::Tier2, _)), Some(next)) = (header.tier, lines.get(index))
+            // A PDF heading split over two lines: "MALI: TIER 2", then "WATCH LIST ..." on the
+            // next line with text (blank lines between, if any).
+            let mut next_text = index;
+            skip_blank(&mut next_text);
+            if let (Some((Tier::Tier2, _)), Some(next)) = (header.tier, lines.get(next_text))
                 && let Some(rest) = strip_prefix_ignore_case(next.text.trim_start(), "watch list")
+                && !rest.trim_start().starts_with(char::is_lowercase)
             {
+                index = next_text;
                 header.tier = header.tier.map(|(_, at)| (Tier::Tier2WatchList, at));
                 self.diagnostics.warn(
                     Position::line(next.number),
                     "split-heading",
                     "the heading continues on this line (\"WATCH LIST\"): read as Tier 2 Watch List",
                 );
-                body.push(Line { number: next.number, text: rest.trim_start().to_owned() });
+                // The words left of the text become spaces, so that columns stay true.
+                let lead = next.text.len() - rest.len();
+                let text = format!("{}{rest}", " ".repeat(next.text[..lead].chars().count()));
+                body.push(Line { number: next.number, text });
                 index += 1;
             }
         }
@@ -280,6 +291,17 @@ impl Reader<'_> {
         // A title inline with its text ("Recommendations for Iceland: a; b; and c.") heads that
         // one paragraph only; the untitled paragraphs after it stand under no heading.
         let mut open_section = false;
+        let blocks: Vec<Block> = blocks
+            .into_iter()
+            .flat_map(|block| match block {
+                Block::Paragraph(paragraph) => self.clean_and_split(paragraph),
+                heading => vec![heading],
+            })
+            .collect();
+        self.last_paragraph = match blocks.last() {
+            Some(Block::Paragraph(paragraph)) => Some(paragraph.text.clone()),
+            _ => None,
+        };
         for block in blocks {
             match block {
                 Block::Heading(heading) => {
@@ -288,13 +310,10 @@ impl Reader<'_> {
                     let inline = heading.inline.map(|p| self.clean(p));
                     sections.push((section, inline.into_iter().collect()));
                 }
-                Block::Paragraph(paragraph) => {
-                    let paragraph = self.clean(paragraph);
-                    match sections.last_mut() {
-                        Some((_, paragraphs)) if open_section => paragraphs.push(paragraph),
-                        _ => opening.push(paragraph),
-                    }
-                }
+                Block::Paragraph(paragraph) => match sections.last_mut() {
+                    Some((_, paragraphs)) if open_section => paragraphs.push(paragraph),
+                    _ => opening.push(paragraph),
+                },
             }
         }
         if !sections.iter().any(|(s, _)| s.kind == SectionKind::Recommendations as i32)
@@ -348,12 +367,26 @@ impl Reader<'_> {
 
     /// Undoes the artifacts of PDF text extraction where the rule is clear, warning each time.
     fn clean(&mut self, paragraph: Paragraph) -> Paragraph {
-        let (text, fixes) = clean_pdf_artifacts(&paragraph.text, self.registry);
-        for (offset, message) in fixes {
-            let at = Position::in_line(paragraph.line, &paragraph.text, offset);
-            self.diagnostics.warn(at, "pdf-artifact", message);
+        let cleaned = clean_pdf_artifacts(&paragraph.text, self.registry);
+        for (offset, message) in cleaned.fixes {
+            self.diagnostics.warn(paragraph.position(offset), "pdf-artifact", message);
         }
-        Paragraph { text, line: paragraph.line }
+        paragraph.rewritten(cleaned.text, &cleaned.anchors)
+    }
+
+    /// Cleans a paragraph and splits it where PDF extraction glued section headings into it.
+    fn clean_and_split(&mut self, paragraph: Paragraph) -> Vec<Block> {
+        let paragraph = self.clean(paragraph);
+        let spans = paragraph.clone();
+        let (blocks, glued) = layout::split_glued_headings(paragraph, self.registry);
+        for heading in glued {
+            self.diagnostics.warn(
+                spans.position(heading.offset),
+                "glued-heading",
+                format!("the section heading {:?} is glued into the text: read as a heading", heading.title),
+            );
+        }
+        blocks
     }
 
     /// The opening paragraphs and every section, as one text for sentence searches.
@@ -505,7 +538,7 @@ impl Reader<'_> {
     fn settle_completeness(&mut self, lines: &[Line], year: Option<i32>) {
         let last = lines.iter().rev().find(|l| !l.text.trim().is_empty());
         let completeness = match last {
-            Some(line) if !layout::ends_sentence(&line.text) => {
+            Some(line) if !layout::ends_sentence(self.last_paragraph.as_deref().unwrap_or(&line.text)) => {
                 let at = Position { line: line.number as u32, column: line.text.chars().count() as u32 };
                 self.diagnostics.warn(at, "truncated", "the text stops in the middle of a sentence: it looks cut off");
                 Completeness::Truncated
@@ -608,72 +641,149 @@ fn opens_with_imperative(text: &str) -> bool {
     first.chars().next().is_some_and(char::is_uppercase) && IMPERATIVES.contains(&first.to_lowercase().as_str())
 }
 
-static PAGE_HEADER: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(\d{1,4})(\p{Lu}[\p{Lu} ,.'’&()-]*\p{Lu})(\p{Ll})").unwrap());
+/// A page number, then the running header (the country in capitals) of the page it starts.
+static NUMBER_THEN_HEADER: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\d{1,4}(?P<run>\p{Lu}[\p{Lu} ,.'’&()-]*)").unwrap());
+/// The running footer of the page that ends (the country in capitals), then its number (or the
+/// numbers of two pages), after a word boundary.
+static FOOTER_THEN_NUMBER: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r#"(?:^|[\s.!?;:,)”"’])(?P<run>\p{Lu}[\p{Lu} ,.'’&()-]*\p{Lu})(?P<number>\d{1,8})(?:$|\D)"#).unwrap()
+});
 
-/// PDF extraction artifacts of the 2018 report parse: a running page number and page header
-/// glued into the text ("provide care 292MALIirrespective"), "Š" for an em dash, "ﬁ"/"ﬂ" for
-/// curly double quotes. Returns the cleaned text and, per fix, its byte offset and a message.
-pub(crate) fn clean_pdf_artifacts(text: &str, registry: &CountryRegistry) -> (String, Vec<(usize, String)>) {
-    let mut fixes = Vec::new();
-    let mut cleaned = String::with_capacity(text.len());
-    let mut last = 0;
-    for caps in PAGE_HEADER.captures_iter(text) {
-        let (Some(whole), Some(number), Some(name), Some(next)) = (caps.get(0), caps.get(1), caps.get(2), caps.get(3))
-        else {
-            continue;
-        };
-        if registry.resolve(name.as_str()).is_none() {
-            continue;
+/// The byte ranges of running headers and footers glued into the text by PDF extraction: the
+/// page number then the country ("292MALIirrespective", "91BANGLADESHThe", "229IRAN" at the
+/// end, "327NIGERIAANLTPTIM"), or the country then the page number ("labor.BULGARIA113",
+/// "investigations BRAZIL108under", "CENTRAL AFRICAN REPUBLIC133134CENTRAL AFRICAN
+/// REPUBLICresolution").
+fn page_furniture(text: &str, registry: &CountryRegistry) -> Vec<(usize, usize)> {
+    let mut ranges = Vec::new();
+    for caps in NUMBER_THEN_HEADER.captures_iter(text) {
+        let (Some(whole), Some(run)) = (caps.get(0), caps.name("run")) else { continue };
+        if let Some(end) = layout::longest_name_prefix(run.as_str(), registry, |_| true) {
+            ranges.push((whole.start(), run.start() + end));
         }
-        cleaned.push_str(&text[last..whole.start()]);
-        last = next.start();
-        fixes.push((
-            whole.start(),
-            format!(
-                "removed the page number and running header {:?} glued into the text",
-                format!("{}{}", number.as_str(), name.as_str())
-            ),
-        ));
     }
-    cleaned.push_str(&text[last..]);
+    for caps in FOOTER_THEN_NUMBER.captures_iter(text) {
+        let (Some(run), Some(number)) = (caps.name("run"), caps.name("number")) else { continue };
+        // The run may begin with the capitals of the sentence before ("DRC. CABO VERDE124"):
+        // the footer starts at the run's start or after a punctuation mark and a space.
+        let starts = std::iter::once(0).chain(
+            run.as_str()
+                .match_indices(|c: char| ".;:,)".contains(c))
+                .map(|(i, _)| i + 1)
+                .filter(|&i| run.as_str()[i..].starts_with(' ')),
+        );
+        let name_start =
+            starts.map(|i| i + (run.as_str()[i..].len() - run.as_str()[i..].trim_start().len())).find(|&i| {
+                let name = &run.as_str()[i..];
+                name.len() <= layout::MAX_NAME
+                    && name.chars().filter(|c| c.is_alphabetic()).count() >= 4
+                    && registry.resolve(name).is_some()
+            });
+        if let Some(i) = name_start {
+            ranges.push((run.start() + i, number.end()));
+        }
+    }
+    ranges.sort_unstable();
+    let mut merged: Vec<(usize, usize)> = Vec::new();
+    for (start, end) in ranges {
+        match merged.last_mut() {
+            Some(last) if start <= last.1 => last.1 = last.1.max(end),
+            _ => merged.push((start, end)),
+        }
+    }
+    merged
+}
 
-    let chars: Vec<char> = cleaned.chars().collect();
-    let mut out = String::with_capacity(cleaned.len());
-    let mut dashes = 0;
-    let mut quotes = 0;
-    for (i, &c) in chars.iter().enumerate() {
-        let before = i.checked_sub(1).map(|j| chars[j]);
-        let after = chars.get(i + 1).copied();
-        match c {
+/// PDF extraction artifacts of the 2018 report parse: running page numbers, headers and footers
+/// glued into the text ("provide care 292MALIirrespective", "labor.BULGARIA113"), "Š" for an em
+/// dash, "ﬁ"/"ﬂ" for curly double quotes. Returns the cleaned text and, per fix, its byte offset
+/// and a message.
+pub(crate) fn clean_pdf_artifacts(text: &str, registry: &CountryRegistry) -> Cleaned {
+    let furniture = page_furniture(text, registry);
+    let mut fixes: Vec<(usize, String)> = furniture
+        .iter()
+        .map(|&(start, end)| {
+            let removed = &text[start..end];
+            (start, format!("removed the page number and running header {removed:?} glued into the text"))
+        })
+        .collect();
+    let mut out = String::with_capacity(text.len());
+    let mut anchors = vec![(0, 0)];
+    let mut next_range = 0;
+    let mut after_gap = false;
+    let last_close = text.rfind('ﬂ');
+    let (mut dashes, mut quotes) = ((0, None), (0, None));
+    for (i, c) in text.char_indices() {
+        if let Some(&(start, end)) = furniture.get(next_range)
+            && i >= start
+        {
+            if i < end {
+                after_gap = true;
+                continue;
+            }
+            next_range += 1;
+        }
+        if after_gap {
+            // Where the header sat between two sentences, they may now be doubly spaced.
+            if c.is_whitespace() && (out.is_empty() || out.ends_with(' ')) {
+                continue;
+            }
+            after_gap = false;
+            anchors.push((out.len(), i));
+        }
+        let before = out.chars().next_back();
+        let after = text[i + c.len_utf8()..].chars().next();
+        let replacement = match c {
             // An em dash between words; a capital Š that starts a word (Šiauliai) is a letter.
             'Š' if before.is_some_and(|b| b.is_alphanumeric() || b == ')' || b == ',') => {
-                out.push('—');
-                dashes += 1;
+                dashes = (dashes.0 + 1, dashes.1.or(Some(i)));
+                "—"
             }
             'ﬁ' if !before.is_some_and(char::is_alphanumeric)
                 && after.is_some_and(|a| !a.is_whitespace())
-                && chars[i..].contains(&'ﬂ') =>
+                && last_close.is_some_and(|close| close > i) =>
             {
-                out.push('“');
-                quotes += 1;
+                quotes = (quotes.0 + 1, quotes.1.or(Some(i)));
+                "“"
             }
-            'ﬂ' if !after.is_some_and(char::is_alphabetic) => {
-                out.push('”');
-                quotes += 1;
+            // The ligature runs on in lower case ("conﬂict"); a quote may be followed by the
+            // next sentence glued to it ("ﬁjohn school.ﬂPROTECTION").
+            'ﬂ' if !after.is_some_and(char::is_lowercase) => {
+                quotes = (quotes.0 + 1, quotes.1.or(Some(i)));
+                "”"
             }
-            'ﬁ' => out.push_str("fi"),
-            'ﬂ' => out.push_str("fl"),
-            c => out.push(c),
-        }
+            'ﬁ' => "fi",
+            'ﬂ' => "fl",
+            c => {
+                out.push(c);
+                continue;
+            }
+        };
+        anchors.push((out.len(), i));
+        out.push_str(replacement);
+        anchors.push((out.len(), i + c.len_utf8()));
     }
-    if dashes > 0 {
-        fixes.push((0, format!("read {dashes} \"Š\" between words as em dashes")));
+    out.truncate(out.trim_end().len());
+    anchors.retain(|&(cleaned, _)| cleaned <= out.len());
+    if let (count, Some(at)) = dashes {
+        fixes.push((at, format!("read {count} \"Š\" between words as em dashes")));
     }
-    if quotes > 0 {
-        fixes.push((0, format!("read {quotes} \"ﬁ\"/\"ﬂ\" as curly double quotes")));
+    if let (count, Some(at)) = quotes {
+        fixes.push((at, format!("read {count} \"ﬁ\"/\"ﬂ\" as curly double quotes")));
     }
-    (out, fixes)
+    Cleaned { text: out, fixes, anchors }
+}
+
+/// A paragraph with the artifacts of PDF extraction undone.
+pub(crate) struct Cleaned {
+    pub text: String,
+    /// Per fix, its byte offset in the original text and a message.
+    pub fixes: Vec<(usize, String)>,
+    /// Where the cleaned text and the original text line up: (offset in the cleaned text, offset
+    /// in the original), in order. Between two anchors the text is either copied unchanged or
+    /// replaced as a whole.
+    pub anchors: Vec<(usize, usize)>,
 }
 
 #[cfg(test)]
@@ -683,7 +793,7 @@ mod tests {
     #[test]
     fn cleans_pdf_artifacts() {
         let registry = CountryRegistry::global();
-        let (text, fixes) = clean_pdf_artifacts(
+        let Cleaned { text, fixes, .. } = clean_pdf_artifacts(
             "provide care to all victims, 292MALIirrespective of periodŠthe same; for ﬁcommunity protection.ﬂ Šiauliai",
             registry,
         );
@@ -692,7 +802,10 @@ mod tests {
             "provide care to all victims, irrespective of period—the same; for “community protection.” Šiauliai"
         );
         assert_eq!(fixes.len(), 3);
-        let (text, _) = clean_pdf_artifacts("serve as 73ANTIGUA AND BARBUDAcouriers and 2017 NAPTIPx", registry);
-        assert_eq!(text, "serve as couriers and 2017 NAPTIPx");
+        let cleaned = clean_pdf_artifacts("serve as 73ANTIGUA AND BARBUDAcouriers and 2017 NAPTIPx", registry);
+        assert_eq!(cleaned.text, "serve as couriers and 2017 NAPTIPx");
+        let cleaned = clean_pdf_artifacts("forced labor.BULGARIA113 ﬁThe endﬂ 133134CAR", registry);
+        assert_eq!(cleaned.text, "forced labor. “The end” 133134CAR", "a header names a country of 4 letters or more");
+        assert_eq!(cleaned.anchors, [(0, 0), (13, 24), (14, 25), (17, 28), (24, 35), (27, 38)]);
     }
 }

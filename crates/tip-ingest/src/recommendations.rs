@@ -86,7 +86,7 @@ mod tests {
     use super::*;
 
     fn paragraphs(texts: &[&str]) -> Vec<Paragraph> {
-        texts.iter().map(|t| Paragraph { text: (*t).to_owned(), line: 1 }).collect()
+        texts.iter().map(|t| Paragraph { text: (*t).to_owned(), line: 1, spans: Vec::new() }).collect()
     }
 
     #[test]

@@ -53,6 +53,9 @@ pub enum ServeError {
     /// Reflection could not be built.
     #[error("reflection: {0}")]
     Reflection(#[from] tonic_reflection::server::Error),
+    /// A TLS file could not be read.
+    #[error("cannot read {path}: {source}")]
+    TlsFile { path: PathBuf, source: std::io::Error },
 }
 
 /// Reflection over the `tip.v1`, health and `google.rpc` error-detail descriptors, the last so
@@ -84,6 +87,17 @@ pub struct ServeConfig {
     pub max_ingest_message: usize,
     /// Largest request message for every other service.
     pub max_message: usize,
+    /// Serve TLS with this certificate chain and private key (PEM files).
+    pub tls: Option<TlsFiles>,
+}
+
+/// The PEM files of a TLS identity.
+#[derive(Clone, Debug)]
+pub struct TlsFiles {
+    /// The certificate chain.
+    pub cert: PathBuf,
+    /// The private key.
+    pub key: PathBuf,
 }
 
 impl ServeConfig {
@@ -98,6 +112,7 @@ impl ServeConfig {
             shutdown_grace: Duration::from_secs(10),
             max_ingest_message: 16 * 1024 * 1024,
             max_message: 4 * 1024 * 1024,
+            tls: None,
         }
     }
 }
@@ -162,7 +177,14 @@ pub async fn serve(
             let _ = stopping_sender.send(true);
         }
     };
-    let serving = tonic::transport::Server::builder()
+    let mut builder = tonic::transport::Server::builder();
+    if let Some(tls) = &config.tls {
+        let read =
+            |path: &PathBuf| std::fs::read(path).map_err(|source| ServeError::TlsFile { path: path.clone(), source });
+        let identity = tonic::transport::Identity::from_pem(read(&tls.cert)?, read(&tls.key)?);
+        builder = builder.tls_config(tonic::transport::ServerTlsConfig::new().identity(identity))?;
+    }
+    let serving = builder
         .timeout(config.request_timeout)
         .layer(logging::RequestLogLayer)
         .layer(limits::ConcurrencyLimitLayer::new(config.max_concurrent_requests))

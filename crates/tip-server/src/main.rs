@@ -50,6 +50,12 @@ enum Command {
         /// Largest message of the other services, in MiB.
         #[arg(long, default_value_t = 4)]
         max_message_mib: usize,
+        /// Serve TLS with this PEM certificate chain (with --tls-key).
+        #[arg(long, requires = "tls_key")]
+        tls_cert: Option<PathBuf>,
+        /// The PEM private key of --tls-cert.
+        #[arg(long, requires = "tls_cert")]
+        tls_key: Option<PathBuf>,
     },
     /// Parse documents without writing and print their diagnostics; exit 1 if any has errors.
     Check {
@@ -114,6 +120,8 @@ fn main() -> ExitCode {
             shutdown_grace_secs,
             max_ingest_message_mib,
             max_message_mib,
+            tls_cert,
+            tls_key,
         } => {
             let config = tip_server::ServeConfig {
                 db,
@@ -124,6 +132,7 @@ fn main() -> ExitCode {
                 shutdown_grace: Duration::from_secs(shutdown_grace_secs),
                 max_ingest_message: max_ingest_message_mib << 20,
                 max_message: max_message_mib << 20,
+                tls: tls_cert.zip(tls_key).map(|(cert, key)| tip_server::TlsFiles { cert, key }),
             };
             runtime.block_on(serve(listen, config))
         }
