@@ -204,6 +204,11 @@ async fn countries_carry_their_latest_placement_and_filter_by_it() {
     assert!(
         page.countries.iter().all(|c| c.region() == Region::Af && c.latest_placement.unwrap().tier() == Tier::Tier3)
     );
+    let request = ListCountriesRequest { order_by: "tier desc, country".into(), page_size: 5, ..Default::default() };
+    let worst = server.countries().list_countries(request).await.unwrap().into_inner();
+    assert_eq!(worst.countries[0].latest_placement.unwrap().tier(), Tier::SpecialCase, "highest enum value first");
+    let bad = ListCountriesRequest { order_by: "population".into(), ..Default::default() };
+    assert_eq!(server.countries().list_countries(bad).await.unwrap_err().code(), Code::InvalidArgument);
     server.stop().await;
 }
 

@@ -368,3 +368,30 @@ async fn serves_tls_with_a_certificate_the_test_makes() {
     }
     server.stop().await;
 }
+
+#[tokio::test]
+async fn requests_over_the_concurrency_limit_are_shed_with_retry_info() {
+    use tonic_types::StatusExt;
+    let folder = tempfile::tempdir().unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = format!("http://{}", listener.local_addr().unwrap());
+    let mut config = tip_server::ServeConfig::new(folder.path().join("tip.sqlite"));
+    config.max_concurrent_requests = 0;
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        tip_server::serve(listener, &config, async {
+            let _ = stopped.await;
+        })
+        .await
+    });
+    let channel = tonic::transport::Channel::from_shared(address).unwrap().connect().await.unwrap();
+    let status = ReportServiceClient::new(channel)
+        .get_report(GetReportRequest { name: "countries/MLI/reports/2023".into() })
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), Code::Unavailable);
+    let retry = status.get_error_details().retry_info().cloned().expect("RetryInfo detail");
+    assert!(retry.retry_delay.is_some_and(|delay| delay > Duration::ZERO));
+    stop.send(()).unwrap();
+    task.await.unwrap().unwrap();
+}

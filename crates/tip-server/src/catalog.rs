@@ -127,7 +127,8 @@ fn compiled_query(
 ) -> Result<(SqlFilter, String), ApiError> {
     let filter = compile_filter(filter, fields).map_err(|e| ApiError::invalid("filter", e))?;
     let order = compile_order_by(order_by, fields, default_order_sql).map_err(|e| ApiError::invalid("order_by", e))?;
-    Ok((filter, order))
+    // Ties broken by the default order (the key), so that pages never overlap or skip.
+    Ok((filter, format!("{order}, {default_order_sql}")))
 }
 
 impl Catalog {
@@ -325,8 +326,8 @@ impl Catalog {
 
     /// A page of the registry's countries, filtered by region, code and latest tier.
     pub async fn list_countries(&self, request: pb::ListCountriesRequest) -> Result<Page<pb::Country>, ApiError> {
-        let (filter, order) = compiled_query(&request.filter, "", COUNTRY_FIELDS, "iso3 ASC")?;
-        let query = format!("countries|{}", request.filter);
+        let (filter, order) = compiled_query(&request.filter, &request.order_by, COUNTRY_FIELDS, "iso3 ASC")?;
+        let query = format!("countries|{}|{}", request.filter, request.order_by);
         let (offset, limit) = self.page(&query, request.page_size, &request.page_token, 50, 1000)?;
         let store = self.store.clone();
         let (rows, total) = blocking(move || store.list_countries(&filter, &order, offset, limit)).await?;
