@@ -92,14 +92,7 @@ pub fn run(paths: &[PathBuf], json: bool) -> ExitCode {
                         .map(|r| RejectedLine { line: r.line, message: &r.reason })
                         .collect(),
                 };
-                let written = if json {
-                    serde_json::to_string(&line)
-                        .map_err(std::io::Error::other)
-                        .and_then(|text| writeln!(stdout, "{text}"))
-                } else {
-                    write_table(&mut stdout, &line)
-                };
-                if written.is_err() {
+                if emit(&mut stdout, json, &line, write_table).is_err() {
                     return ExitCode::from(2);
                 }
                 continue;
@@ -116,12 +109,7 @@ pub fn run(paths: &[PathBuf], json: bool) -> ExitCode {
         let parsed = parse_document(&bytes, &Hints::from_path(path));
         failed |= !parsed.is_ok();
         let line = document_line(path, &parsed);
-        let written = if json {
-            serde_json::to_string(&line).map_err(std::io::Error::other).and_then(|text| writeln!(stdout, "{text}"))
-        } else {
-            write_human(&mut stdout, &line)
-        };
-        if written.is_err() {
+        if emit(&mut stdout, json, &line, write_human).is_err() {
             return ExitCode::from(2);
         }
     }
@@ -131,6 +119,20 @@ pub fn run(paths: &[PathBuf], json: bool) -> ExitCode {
         ExitCode::FAILURE
     } else {
         ExitCode::SUCCESS
+    }
+}
+
+/// Writes one line of output: JSON, or `human`'s words.
+fn emit<W: Write, T: Serialize>(
+    out: &mut W,
+    json: bool,
+    line: &T,
+    human: fn(&mut W, &T) -> std::io::Result<()>,
+) -> std::io::Result<()> {
+    if json {
+        writeln!(out, "{}", serde_json::to_string(line).map_err(std::io::Error::other)?)
+    } else {
+        human(out, line)
     }
 }
 
