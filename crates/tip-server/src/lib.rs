@@ -14,6 +14,7 @@ pub mod seeds;
 mod services;
 mod similarity;
 pub mod store;
+mod trailers;
 
 use std::future::Future;
 use std::path::PathBuf;

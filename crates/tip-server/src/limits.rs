@@ -84,7 +84,7 @@ where
 fn oversized_as_resource_exhausted(response: Response<tonic::body::Body>) -> Response<tonic::body::Body> {
     let (mut parts, body) = response.into_parts();
     relabel_oversized(&mut parts.headers);
-    Response::from_parts(parts, tonic::body::Body::new(RelabelTrailers { inner: body }))
+    Response::from_parts(parts, crate::trailers::on_trailers(body, relabel_oversized))
 }
 
 fn relabel_oversized(headers: &mut http::HeaderMap) {
@@ -93,40 +93,6 @@ fn relabel_oversized(headers: &mut http::HeaderMap) {
     });
     if oversized {
         headers.insert("grpc-status", http::HeaderValue::from_static("8"));
-    }
-}
-
-/// A response body whose trailers go through [`relabel_oversized`].
-struct RelabelTrailers {
-    inner: tonic::body::Body,
-}
-
-impl http_body::Body for RelabelTrailers {
-    type Data = <tonic::body::Body as http_body::Body>::Data;
-    type Error = <tonic::body::Body as http_body::Body>::Error;
-
-    fn poll_frame(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<http_body::Frame<Self::Data>, Self::Error>>> {
-        Pin::new(&mut self.inner).poll_frame(cx).map(|frame| {
-            frame.map(|frame| {
-                frame.map(|mut frame| {
-                    if let Some(trailers) = frame.trailers_mut() {
-                        relabel_oversized(trailers);
-                    }
-                    frame
-                })
-            })
-        })
-    }
-
-    fn is_end_stream(&self) -> bool {
-        self.inner.is_end_stream()
-    }
-
-    fn size_hint(&self) -> http_body::SizeHint {
-        self.inner.size_hint()
     }
 }
 

@@ -1,6 +1,6 @@
-//! A tower layer that gives every request a tracing span and logs its method, gRPC status and
-//! latency when the response head is ready (streams log their final status in the trailers,
-//! which the head does not carry: they show as "streaming").
+//! A tower layer that gives every request a tracing span and logs its method, final gRPC status
+//! and latency: from the response head when it carries the status, else when the trailers pass
+//! (for streams, at their end).
 
 use std::future::Future;
 use std::pin::Pin;
@@ -29,9 +29,9 @@ pub struct RequestLog<S> {
     inner: S,
 }
 
-impl<S, B, R> Service<Request<B>> for RequestLog<S>
+impl<S, B> Service<Request<B>> for RequestLog<S>
 where
-    S: Service<Request<B>, Response = Response<R>>,
+    S: Service<Request<B>, Response = Response<tonic::body::Body>>,
     S::Future: Send + 'static,
     S::Error: std::fmt::Display,
 {
@@ -53,23 +53,36 @@ where
         };
         Box::pin(
             async move {
-                let result = future.await;
-                let latency_us = started.elapsed().as_micros() as u64;
-                match &result {
-                    Ok(response) => {
-                        let status = response
-                            .headers()
-                            .get("grpc-status")
-                            .and_then(|v| v.to_str().ok())
-                            .and_then(|v| v.parse::<i32>().ok())
-                            .map_or("OK or streaming".to_owned(), |code| format!("{:?}", tonic::Code::from(code)));
-                        tracing::info!(status = %status, latency_us, "request");
+                let response = match future.await {
+                    Ok(response) => response,
+                    Err(error) => {
+                        tracing::warn!(%error, latency_us = started.elapsed().as_micros() as u64, "request failed");
+                        return Err(error);
                     }
-                    Err(error) => tracing::warn!(%error, latency_us, "request failed"),
+                };
+                if log_status(response.headers(), started) {
+                    return Ok(response);
                 }
-                result
+                let (parts, body) = response.into_parts();
+                let span = tracing::Span::current();
+                let body = crate::trailers::on_trailers(body, move |trailers| {
+                    span.in_scope(|| log_status(trailers, started));
+                });
+                Ok(Response::from_parts(parts, body))
             }
             .instrument(span),
         )
     }
+}
+
+/// Logs the call's status and latency if `headers` carry a grpc-status; says whether they did.
+fn log_status(headers: &http::HeaderMap, started: Instant) -> bool {
+    let Some(status) = tonic::Status::from_header_map(headers) else { return false };
+    let latency_us = started.elapsed().as_micros() as u64;
+    if matches!(status.code(), tonic::Code::Internal | tonic::Code::Unknown | tonic::Code::DataLoss) {
+        tracing::warn!(status = ?status.code(), latency_us, "request");
+    } else {
+        tracing::info!(status = ?status.code(), latency_us, "request");
+    }
+    true
 }
