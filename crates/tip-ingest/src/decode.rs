@@ -57,7 +57,7 @@ pub fn decode(bytes: &[u8]) -> Decoded {
             Err(_) => (utf8_or_1252(bytes, &mut warnings), Encoding::Windows1252),
         }
     };
-    let text = normalize_line_ends(&raw);
+    let text = normalize_line_ends(raw);
     if let Some(offset) = text.find('\0') {
         let hint = if bytes.iter().step_by(2).chain(bytes.iter().skip(1).step_by(2)).filter(|&&b| b == 0).count() * 3
             > bytes.len()
@@ -67,7 +67,7 @@ pub fn decode(bytes: &[u8]) -> Decoded {
             ""
         };
         errors.push((offset, format!("the document contains NUL bytes: it is binary, not text{hint}")));
-    } else if let Some(offset) = text.find(|c: char| c.is_control() && !matches!(c, '\n' | '\t' | '\u{c}' | '\u{92}')) {
+    } else if let Some(offset) = first_control(&text) {
         let count = text.chars().filter(|c| c.is_control() && !matches!(c, '\n' | '\t' | '\u{c}')).count();
         if count * 100 > text.chars().count().max(1) {
             errors.push((offset, format!("the document has {count} control characters: it is binary, not text")));
@@ -137,10 +137,42 @@ fn utf16(bytes: &[u8], read: fn([u8; 2]) -> u16, errors: &mut Vec<(usize, String
     text
 }
 
-fn normalize_line_ends(text: &str) -> String {
-    let text = text.strip_prefix('\u{FEFF}').unwrap_or(text);
+/// The byte offset of the first control character other than a line feed, a tab, a form feed
+/// or U+0092 (a Windows-1252 apostrophe read as Latin-1): `text.find(|c| c.is_control() && ..)`
+/// over bytes. Control characters (category Cc) are U+0000-U+001F, U+007F and U+0080-U+009F,
+/// the last encoded C2 80 to C2 9F.
+fn first_control(text: &str) -> Option<usize> {
+    let bytes = text.as_bytes();
+    // A branch-free pass the compiler vectorizes rules out most texts at once.
+    let candidate = |b: u8| (b < 0x20 && b != b'\n' && b != b'\t' && b != 0x0C) | (b == 0x7F) | (b == 0xC2);
+    if !crate::layout::any_byte(bytes, candidate) {
+        return None;
+    }
+    let mut from = 0;
+    while let Some(at) = bytes[from..].iter().position(|&b| b < 0x20 || b == 0x7F || b == 0xC2) {
+        let i = from + at;
+        match bytes[i] {
+            b'\n' | b'\t' | 0x0C => {}
+            0xC2 => {
+                if bytes.get(i + 1).is_some_and(|&next| (0x80..=0x9F).contains(&next) && next != 0x92) {
+                    return Some(i);
+                }
+            }
+            _ => return Some(i),
+        }
+        from = i + 1;
+    }
+    None
+}
+
+/// The text with its byte-order mark removed and every line end as `\n`; no copy when there is
+/// nothing to change.
+fn normalize_line_ends(mut text: String) -> String {
+    if text.starts_with('\u{FEFF}') {
+        text.drain(..'\u{FEFF}'.len_utf8());
+    }
     if !text.contains('\r') {
-        return text.to_owned();
+        return text;
     }
     text.replace("\r\n", "\n").replace('\r', "\n")
 }
@@ -171,6 +203,23 @@ mod tests {
         let cp1252 = decode(b"Cote D\x92Ivoire");
         assert_eq!((cp1252.encoding, cp1252.text.as_str()), (Encoding::Windows1252, "Cote D’Ivoire"));
         assert_eq!(cp1252.warnings.len(), 1);
+    }
+
+    #[test]
+    fn finds_control_characters_as_the_char_search_does() {
+        let slow = |t: &str| t.find(|c: char| c.is_control() && !matches!(c, '\n' | '\t' | '\u{c}' | '\u{92}'));
+        for text in [
+            "plain text\n\twith tabs\u{c}",
+            "a\u{1}b",
+            "caf\u{e9} \u{a0}nbsp \u{92} then \u{85}",
+            "\u{7f}",
+            "\u{9f}\u{a0}",
+            "\u{c2}\u{80}x",
+            "end\u{92}",
+            "",
+        ] {
+            assert_eq!(first_control(text), slow(text), "{text:?}");
+        }
     }
 
     #[test]

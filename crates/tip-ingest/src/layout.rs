@@ -17,24 +17,81 @@ pub(crate) struct Line {
     pub text: String,
 }
 
+/// Whether any byte passes `test`: an OR over chunks of 64 bytes, which the compiler turns into
+/// vector instructions (a `bool` fold with an early exit it leaves byte by byte).
+#[inline]
+pub(crate) fn any_byte(bytes: &[u8], test: impl Fn(u8) -> bool) -> bool {
+    bytes.chunks(64).any(|chunk| chunk.iter().fold(0u8, |found, &b| found | u8::from(test(b))) != 0)
+}
+
+/// Whether any two neighbouring bytes pass `test`, as [`any_byte`] does.
+#[inline]
+pub(crate) fn any_pair(bytes: &[u8], test: impl Fn(u8, u8) -> bool) -> bool {
+    let (Some(firsts), Some(seconds)) = (bytes.get(..bytes.len().saturating_sub(1)), bytes.get(1..)) else {
+        return false;
+    };
+    firsts
+        .chunks(64)
+        .zip(seconds.chunks(64))
+        .any(|(a, b)| a.iter().zip(b).fold(0u8, |found, (&a, &b)| found | u8::from(test(a, b))) != 0)
+}
+
 /// Splits decoded text into numbered lines, trailing spaces removed.
 pub(crate) fn lines(text: &str) -> Vec<Line> {
+    let special = has_special_space(text);
     text.split('\n')
         .enumerate()
         .map(|(index, raw)| Line {
             number: index + 1,
-            text: raw
-                .chars()
-                .map(|c| match c {
-                    '\u{A0}' | '\u{2007}' | '\u{202F}' | '\u{2009}' | '\u{200A}' | '\t' | '\u{c}' => ' ',
-                    '\u{200B}' | '\u{FEFF}' => ' ',
-                    c => c,
-                })
-                .collect::<String>()
-                .trim_end()
-                .to_owned(),
+            text: if special { plain_spaces(raw) } else { raw.trim_end().to_owned() },
         })
         .collect()
+}
+
+/// A line with typographic spaces, tabs and form feeds as plain spaces, trailing spaces removed.
+fn plain_spaces(raw: &str) -> String {
+    if !has_special_space(raw) {
+        return raw.trim_end().to_owned();
+    }
+    raw.chars()
+        .map(|c| match c {
+            '\u{A0}' | '\u{2007}' | '\u{202F}' | '\u{2009}' | '\u{200A}' | '\t' | '\u{c}' => ' ',
+            '\u{200B}' | '\u{FEFF}' => ' ',
+            c => c,
+        })
+        .collect::<String>()
+        .trim_end()
+        .to_owned()
+}
+
+/// Whether a line holds a character that [`plain_spaces`] replaces: a tab, a form feed, or the
+/// UTF-8 of U+00A0, U+2007, U+2009, U+200A, U+200B, U+202F or U+FEFF.
+fn has_special_space(raw: &str) -> bool {
+    let bytes = raw.as_bytes();
+    // A branch-free pass the compiler vectorizes, over the last bytes of those characters (rare
+    // in other characters: U+2019 and U+2014 end in 0x99 and 0x94).
+    // (Comparisons joined with `|`, not a `matches!`, which becomes a byte-by-byte bit test.)
+    let candidate =
+        |b: u8| (b == b'\t') | (b == 0x0C) | (b == 0xA0) | (b.wrapping_sub(0x87) <= 4) | (b == 0xAF) | (b == 0xBF);
+    if !any_byte(bytes, candidate) {
+        return false;
+    }
+    let mut from = 0;
+    while let Some(at) = bytes[from..].iter().position(|&b| matches!(b, b'\t' | 0x0C | 0xC2 | 0xE2 | 0xEF)) {
+        let i = from + at;
+        let next = |k: usize| bytes.get(i + k).copied().unwrap_or(0);
+        let special = match bytes[i] {
+            b'\t' | 0x0C => true,
+            0xC2 => next(1) == 0xA0,
+            0xE2 => next(1) == 0x80 && matches!(next(2), 0x87 | 0x89 | 0x8A | 0x8B | 0xAF),
+            _ => next(1) == 0xBB && next(2) == 0xBF,
+        };
+        if special {
+            return true;
+        }
+        from = i + 1;
+    }
+    false
 }
 
 /// The country heading of a narrative, such as "MALI (Tier 2)", "TONGA: Tier 2" or
@@ -191,6 +248,15 @@ impl Paragraph {
         let rest = line.text.get(start..).unwrap_or("");
         let first_column = line.text.get(..start).map_or(0, |prefix| prefix.chars().count()) + 1;
         let width = line.text.chars().count();
+        match spacing(rest) {
+            Spacing::Single => {
+                // Words apart by one space each, as most lines are: the text as it is, one span.
+                let span = Span { offset: 0, line: line.number, column: first_column, width };
+                return Paragraph { text: rest.to_owned(), line: line.number, spans: vec![span] };
+            }
+            Spacing::SpacesOnly => return Self::collapse_spaces(line.number, rest, first_column, width),
+            Spacing::Other => {}
+        }
         let mut text = String::with_capacity(rest.len());
         let mut spans = Vec::new();
         let mut previous_end = None;
@@ -214,6 +280,36 @@ impl Paragraph {
             spans.push(Span { offset: 0, line: line.number, column: first_column, width });
         }
         Paragraph { text, line: line.number, spans }
+    }
+
+    /// [`Paragraph::from_line`] for text whose only white space is ASCII spaces: runs of spaces
+    /// found by the standard library's vectorized search, single-spaced stretches copied whole.
+    fn collapse_spaces(line: usize, rest: &str, first_column: usize, width: usize) -> Self {
+        let bytes = rest.as_bytes();
+        let skip_spaces =
+            |from: usize| from + bytes[from..].iter().position(|&b| b != b' ').unwrap_or(bytes.len() - from);
+        let mut text = String::with_capacity(rest.len());
+        let mut spans = Vec::new();
+        // Characters of `rest` before `counted`, counted once.
+        let (mut counted, mut chars) = (0, 0);
+        let mut at = skip_spaces(0);
+        while at < bytes.len() {
+            // Up to the next run of two spaces or more; the words in between are one space apart.
+            let end = rest[at..].find("  ").map_or(bytes.len(), |run| at + run);
+            let stretch = rest[at..end].trim_end_matches(' ');
+            chars += rest[counted..at].chars().count();
+            counted = at;
+            if !text.is_empty() {
+                text.push(' ');
+            }
+            spans.push(Span { offset: text.len(), line, column: first_column + chars, width });
+            text.push_str(stretch);
+            at = skip_spaces(at + stretch.len());
+        }
+        if spans.is_empty() {
+            spans.push(Span { offset: 0, line, column: first_column, width });
+        }
+        Paragraph { text, line, spans }
     }
 
     /// Joins the next line of hard-wrapped text.
@@ -291,6 +387,45 @@ impl Paragraph {
     }
 }
 
+/// How a line's words are spaced.
+enum Spacing {
+    /// One ASCII space between words, none at either end: collapsing spaces changes nothing.
+    Single,
+    /// ASCII spaces only, some in runs or at an end.
+    SpacesOnly,
+    /// Other white space too.
+    Other,
+}
+
+fn spacing(text: &str) -> Spacing {
+    let bytes = text.as_bytes();
+    // ASCII control characters (\t \n \x0B \x0C \r among them), in a pass the compiler
+    // vectorizes.
+    if any_byte(bytes, |b| b < 0x20) {
+        return Spacing::Other;
+    }
+    if !bytes.is_ascii() {
+        // The other white space characters end in one of these pairs of bytes: C2 85 (U+0085),
+        // C2 A0 (U+00A0), 9A 80 (U+1680), 80 80-8A (U+2000-U+200A, U+3000), 80 A8, 80 A9, 80 AF
+        // (U+2028, U+2029, U+202F), 81 9F (U+205F). U+2019 (E2 80 99) and U+2014 (E2 80 94) do
+        // not.
+        let candidate = |a: u8, b: u8| {
+            ((a == 0xC2) & ((b == 0x85) | (b == 0xA0)))
+                | ((a == 0x9A) & (b == 0x80))
+                | ((a == 0x80) & ((b <= 0x8A) | (b == 0xA8) | (b == 0xA9) | (b == 0xAF)))
+                | ((a == 0x81) & (b == 0x9F))
+        };
+        if any_pair(bytes, candidate) && text.chars().any(|c| c.is_whitespace() && c != ' ') {
+            return Spacing::Other;
+        }
+    }
+    if bytes.first() == Some(&b' ') || bytes.last() == Some(&b' ') || text.contains("  ") {
+        Spacing::SpacesOnly
+    } else {
+        Spacing::Single
+    }
+}
+
 /// A section heading of the body, with text that follows it on the same line.
 pub(crate) struct SectionHeading {
     pub kind: SectionKind,
@@ -313,7 +448,9 @@ static RECOMMENDATIONS_FOR: LazyLock<Regex> = LazyLock::new(|| {
 fn section_heading(line: &Line, registry: &CountryRegistry) -> Option<SectionHeading> {
     let trimmed = line.text.trim();
     let bare = trimmed.trim_end_matches(':').trim();
-    let kind = match bare.to_lowercase().as_str() {
+    // The longest title has 27 characters, so no more than 108 bytes: a longer line is text.
+    let lower = if bare.len() <= 108 { bare.to_lowercase() } else { String::new() };
+    let kind = match lower.as_str() {
         "prioritized recommendations" | "recommendations" | "priority recommendations" => {
             Some(SectionKind::Recommendations)
         }
@@ -326,6 +463,10 @@ fn section_heading(line: &Line, registry: &CountryRegistry) -> Option<SectionHea
     };
     if let Some(kind) = kind {
         return Some(SectionHeading { kind, title: bare.to_owned(), inline: None });
+    }
+    // Most lines do not open with the word: a regex would still pay for the whole line.
+    if !starts_with_word_ignore_case(trimmed, "recommendations") {
+        return None;
     }
     let caps = RECOMMENDATIONS_FOR.captures(trimmed)?;
     registry.resolve(caps.name("country")?.as_str())?;
@@ -341,12 +482,34 @@ fn section_heading(line: &Line, registry: &CountryRegistry) -> Option<SectionHea
     })
 }
 
+/// Whether text opens with `word` (ASCII, lower case) in any case, as a case-insensitive regex
+/// reads it: Unicode simple case folding also takes the long s (U+017F) for "s" and the Kelvin
+/// sign (U+212A) for "k".
+fn starts_with_word_ignore_case(text: &str, word: &str) -> bool {
+    let mut chars = text.chars();
+    word.bytes().all(|expected| {
+        chars.next().is_some_and(|c| {
+            c.to_ascii_lowercase() == char::from(expected)
+                || (expected == b's' && c == '\u{17F}')
+                || (expected == b'k' && c == '\u{212A}')
+        })
+    })
+}
+
 static GLUED_HEADING: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
         r#"(?:^|[.!?”"’)\]:;])\s*(?P<title>PROSECUTIONS?|PROTECTION|PREVENTION|TRAFFICKING PROFILE|GOVERNMENT EFFORTS|RECOMMENDATIONS FOR\s+(?P<country>[\p{Lu} ,.'’&()\-]+))"#,
     )
     .unwrap()
 });
+
+/// Whether [`split_glued_headings`] could find a heading: the text holds one of the titles in
+/// capitals ("PR" opens PROSECUTION, PROTECTION and PREVENTION, and is in TRAFFICKING PROFILE).
+pub(crate) fn may_have_glued_heading(text: &str) -> bool {
+    static TITLE_WORDS: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new("PR|GOVERNMENT EFFORTS|RECOMMENDATIONS FOR").unwrap());
+    TITLE_WORDS.is_match(text)
+}
 
 /// A section heading that PDF extraction glued into the running text, with its byte offset in
 /// the paragraph.
@@ -462,10 +625,10 @@ pub(crate) fn is_bullet(text: &str) -> bool {
 /// Groups body lines into paragraphs and headings. A blank line, a heading or a list item ends
 /// a paragraph; so does a line that ends a sentence. A line that stops mid-sentence is joined
 /// with the next one (hard-wrapped text).
-pub(crate) fn blocks(body: &[Line], registry: &CountryRegistry) -> Vec<Block> {
+pub(crate) fn blocks(body: &[&Line], registry: &CountryRegistry) -> Vec<Block> {
     let mut blocks = Vec::new();
     let mut current: Option<Paragraph> = None;
-    for line in body {
+    for &line in body {
         let text = line.text.trim();
         if text.is_empty() {
             blocks.extend(current.take().map(Block::Paragraph));

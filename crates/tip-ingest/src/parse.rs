@@ -113,7 +113,13 @@ pub fn parse_document(bytes: &[u8], hints: &Hints) -> ParsedDocument {
 }
 
 fn hex_sha256(bytes: &[u8]) -> String {
-    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut hex = String::with_capacity(64);
+    for b in Sha256::digest(bytes) {
+        hex.push(char::from(HEX[usize::from(b >> 4)]));
+        hex.push(char::from(HEX[usize::from(b & 0xF)]));
+    }
+    hex
 }
 
 /// What the heading and title lines establish.
@@ -135,7 +141,8 @@ struct Reader<'a> {
 
 impl Reader<'_> {
     fn read(&mut self, lines: &[Line], hints: &Hints) {
-        let (header, body) = self.header(lines);
+        let (header, continued, rest) = self.header(lines);
+        let body: Vec<&Line> = continued.iter().chain(&lines[rest..]).collect();
         let blocks = layout::blocks(&body, self.registry);
         self.body(blocks);
         let intro = self.report.paragraphs.join("\n");
@@ -163,8 +170,9 @@ impl Reader<'_> {
         self.report.source.get_or_insert_with(Source::default)
     }
 
-    /// Reads banner, page title and heading lines; returns what they say and the body's lines.
-    fn header(&mut self, lines: &[Line]) -> (Header, Vec<Line>) {
+    /// Reads banner, page title and heading lines; returns what they say and the body: the rest
+    /// of a heading split over two lines, if any, then the lines from an index on.
+    fn header(&mut self, lines: &[Line]) -> (Header, Option<Line>, usize) {
         let mut header = Header::default();
         let mut index = 0;
         let skip_blank = |index: &mut usize| {
@@ -188,7 +196,7 @@ impl Reader<'_> {
             skip_blank(&mut index);
         }
         let heading = lines.get(index).and_then(|line| Some((line, layout::heading(&line.text)?)));
-        let mut body: Vec<Line> = Vec::new();
+        let mut continued = None;
         if let Some((line, heading)) = heading {
             index += 1;
             title_lines.push(line.text.clone());
@@ -211,13 +219,12 @@ impl Reader<'_> {
                 // The words left of the text become spaces, so that columns stay true.
                 let lead = next.text.len() - rest.len();
                 let text = format!("{}{rest}", " ".repeat(next.text[..lead].chars().count()));
-                body.push(Line { number: next.number, text });
+                continued = Some(Line { number: next.number, text });
                 index += 1;
             }
         }
         self.source().title_line = title_lines.join("\n");
-        body.extend(lines[index.min(lines.len())..].iter().cloned());
-        (header, body)
+        (header, continued, index.min(lines.len()))
     }
 
     /// Reads the country heading and the title that may follow it on the same line.
@@ -367,6 +374,9 @@ impl Reader<'_> {
 
     /// Undoes the artifacts of PDF text extraction where the rule is clear, warning each time.
     fn clean(&mut self, paragraph: Paragraph) -> Paragraph {
+        if !may_have_pdf_artifacts(&paragraph.text) {
+            return paragraph;
+        }
         let cleaned = clean_pdf_artifacts(&paragraph.text, self.registry);
         for (offset, message) in cleaned.fixes {
             self.diagnostics.warn(paragraph.position(offset), "pdf-artifact", message);
@@ -377,6 +387,9 @@ impl Reader<'_> {
     /// Cleans a paragraph and splits it where PDF extraction glued section headings into it.
     fn clean_and_split(&mut self, paragraph: Paragraph) -> Vec<Block> {
         let paragraph = self.clean(paragraph);
+        if !layout::may_have_glued_heading(&paragraph.text) {
+            return vec![Block::Paragraph(paragraph)];
+        }
         let spans = paragraph.clone();
         let (blocks, glued) = layout::split_glued_headings(paragraph, self.registry);
         for heading in glued {
@@ -650,6 +663,42 @@ static FOOTER_THEN_NUMBER: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r#"(?:^|[\s.!?;:,)”"’])(?P<run>\p{Lu}[\p{Lu} ,.'’&()-]*\p{Lu})(?P<number>\d{1,8})(?:$|\D)"#).unwrap()
 });
 
+/// Whether [`clean_pdf_artifacts`] could change anything: the text holds "Š", "ﬁ" or "ﬂ", or a
+/// digit next to a capital letter (every page number glued to a running header or footer, in
+/// either order). When not, the text is clean as it is.
+fn may_have_pdf_artifacts(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    // "Š" is C5 A0, "ﬁ" and "ﬂ" EF AC 81 and EF AC 82.
+    if layout::any_byte(bytes, |b| (b == 0xC5) | (b == 0xEF))
+        && (text.contains('Š') || text.contains('ﬁ') || text.contains('ﬂ'))
+    {
+        return true;
+    }
+    // A digit next to a capital, over pairs of bytes in a pass the compiler vectorizes. Between
+    // two ASCII characters the pair says it all; where a character is not ASCII (a byte from
+    // 0x80 on, a lead byte from 0xC0 on) the pair is only a candidate, checked below: its ASCII
+    // neighbour is a digit or a capital, or both are not ASCII.
+    let (digit, upper) = (|b: u8| b.is_ascii_digit(), |b: u8| b.is_ascii_uppercase());
+    let candidate = layout::any_pair(bytes, |a, b| {
+        (digit(a) & upper(b))
+            | (upper(a) & digit(b))
+            | ((digit(a) | upper(a)) & (b >= 0xC0))
+            | ((a >= 0x80) & (digit(b) | upper(b) | (b >= 0xC0)))
+    });
+    if !candidate {
+        return false;
+    }
+    // Unicode digits (the patterns' \d) are numeric, capitals (\p{Lu}) are upper case.
+    let mut previous = ' ';
+    for c in text.chars() {
+        if (previous.is_numeric() && c.is_uppercase()) || (previous.is_uppercase() && c.is_numeric()) {
+            return true;
+        }
+        previous = c;
+    }
+    false
+}
+
 /// The byte ranges of running headers and footers glued into the text by PDF extraction: the
 /// page number then the country ("292MALIirrespective", "91BANGLADESHThe", "229IRAN" at the
 /// end, "327NIGERIAANLTPTIM"), or the country then the page number ("labor.BULGARIA113",
@@ -714,23 +763,53 @@ pub(crate) fn clean_pdf_artifacts(text: &str, registry: &CountryRegistry) -> Cle
     let mut after_gap = false;
     let last_close = text.rfind('ﬂ');
     let (mut dashes, mut quotes) = ((0, None), (0, None));
-    for (i, c) in text.char_indices() {
+    // The next "Š", "ﬁ" or "ﬂ" from a byte offset on (their lead bytes are C5 and EF).
+    let bytes = text.as_bytes();
+    let next_special = |mut from: usize| {
+        while let Some(at) = bytes.get(from..)?.iter().position(|&b| b == 0xC5 || b == 0xEF) {
+            let i = from + at;
+            if matches!(text[i..].chars().next(), Some('Š' | 'ﬁ' | 'ﬂ')) {
+                return Some(i);
+            }
+            from = i + 1;
+        }
+        None
+    };
+    let mut special = next_special(0);
+    // Character by character in effect, but the stretches between a header and a special
+    // character are copied whole.
+    let mut i = 0;
+    while i < text.len() {
         if let Some(&(start, end)) = furniture.get(next_range)
             && i >= start
         {
             if i < end {
                 after_gap = true;
+                i = end;
                 continue;
             }
             next_range += 1;
+            continue;
         }
+        while let Some(at) = special.filter(|&at| at < i) {
+            special = next_special(at + 1);
+        }
+        let Some(c) = text[i..].chars().next() else { break };
         if after_gap {
             // Where the header sat between two sentences, they may now be doubly spaced.
             if c.is_whitespace() && (out.is_empty() || out.ends_with(' ')) {
+                i += c.len_utf8();
                 continue;
             }
             after_gap = false;
             anchors.push((out.len(), i));
+        }
+        let stop = furniture.get(next_range).map(|&(start, _)| start).into_iter().chain(special).min();
+        let stop = stop.unwrap_or(text.len()).max(i);
+        if stop > i {
+            out.push_str(&text[i..stop]);
+            i = stop;
+            continue;
         }
         let before = out.chars().next_back();
         let after = text[i + c.len_utf8()..].chars().next();
@@ -757,12 +836,14 @@ pub(crate) fn clean_pdf_artifacts(text: &str, registry: &CountryRegistry) -> Cle
             'ﬂ' => "fl",
             c => {
                 out.push(c);
+                i += c.len_utf8();
                 continue;
             }
         };
         anchors.push((out.len(), i));
         out.push_str(replacement);
         anchors.push((out.len(), i + c.len_utf8()));
+        i += c.len_utf8();
     }
     out.truncate(out.trim_end().len());
     anchors.retain(|&(cleaned, _)| cleaned <= out.len());

@@ -29,27 +29,33 @@ fn strip_bullet(text: &str) -> &str {
 }
 
 fn has_top_level_semicolon(text: &str) -> bool {
-    split_semicolons(text).len() > 1
+    top_level_semicolons(text).next().is_some()
+}
+
+/// The byte offsets of the semicolons outside parentheses and brackets (all ASCII, so a byte
+/// scan finds them at character boundaries).
+fn top_level_semicolons(text: &str) -> impl Iterator<Item = usize> + '_ {
+    let mut depth = 0i32;
+    text.bytes().enumerate().filter_map(move |(i, b)| {
+        match b {
+            b'(' | b'[' => depth += 1,
+            b')' | b']' => depth = (depth - 1).max(0),
+            b';' if depth == 0 => return Some(i),
+            _ => {}
+        }
+        None
+    })
 }
 
 /// Splits at semicolons outside parentheses.
 fn split_semicolons(text: &str) -> Vec<String> {
     let mut items = Vec::new();
-    let mut depth = 0i32;
-    let mut current = String::new();
-    for c in text.chars() {
-        match c {
-            '(' | '[' => depth += 1,
-            ')' | ']' => depth = (depth - 1).max(0),
-            ';' if depth == 0 => {
-                items.push(std::mem::take(&mut current));
-                continue;
-            }
-            _ => {}
-        }
-        current.push(c);
+    let mut start = 0;
+    for at in top_level_semicolons(text) {
+        items.push(text[start..at].to_owned());
+        start = at + 1;
     }
-    items.push(current);
+    items.push(text[start..].to_owned());
     items
 }
 

@@ -38,11 +38,45 @@ static TIER_MOVES: LazyLock<[(Regex, Option<TierChange>); 4]> = LazyLock::new(||
     ]
 });
 
+/// The words the tier patterns need, in lower case (none overlaps another).
+static NEEDED_WORDS: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new("tier|graded|remain|pecial|placed|ranked|ran\u{212A}ed").unwrap());
+
 /// The first sentence that states the tier: "therefore Mali was upgraded to Tier 2", "remained
 /// on Tier 1", "is therefore ranked Tier 3", "is a Special Case for the third consecutive year".
 pub(crate) fn tier_statement(text: &str) -> Option<TierStatement> {
+    // Each pattern needs words that most texts lack: look for them first (one pass over the
+    // text), which is much faster than searches that fail. The words avoid "k" and "s", which
+    // case-insensitive patterns also match as the Kelvin sign and the long s.
+    let lower = text.to_ascii_lowercase();
+    let mut needed = [false; 4];
+    let mut tier = false;
+    for found in NEEDED_WORDS.find_iter(&lower) {
+        let rest = &lower[found.end()..];
+        let after = rest.trim_start();
+        let spaced = after.len() < rest.len();
+        match found.as_str() {
+            "tier" => tier |= spaced,
+            "graded" => needed[0] |= spaced && after.starts_with("to"),
+            "remain" => {
+                let word_end = ["ed", "s", "ſ"].iter().find_map(|s| rest.strip_prefix(s)).unwrap_or(rest);
+                let after_word = word_end.trim_start();
+                needed[1] |= (spaced && after.starts_with("on"))
+                    || (after_word.len() < word_end.len() && after_word.starts_with("on"));
+            }
+            "pecial" => needed[3] |= spaced && after.starts_with("ca"),
+            // "placed", "ranked", "ran\u{212A}ed"
+            _ => needed[2] |= spaced,
+        }
+    }
+    needed[0] &= tier;
+    needed[1] &= tier;
+    needed[2] &= tier;
     TIER_MOVES
         .iter()
+        .zip(needed)
+        .filter(|(_, needed)| *needed)
+        .map(|(pattern, _)| pattern)
         .filter_map(|(pattern, change)| {
             let caps = pattern.captures(text)?;
             let tier = parse_tier(caps.name("tier")?.as_str())?;

@@ -23,7 +23,6 @@ use std::time::Duration;
 
 use tokio::net::TcpListener;
 use tokio::sync::watch;
-use tokio_stream::wrappers::TcpListenerStream;
 use tonic::codec::CompressionEncoding;
 use tonic::service::Interceptor;
 use tonic_health::ServingStatus;
@@ -196,7 +195,11 @@ pub async fn serve(
         .add_service(countries)
         .add_service(insights)
         .add_optional_service(ingest)
-        .serve_with_incoming_shutdown(TcpListenerStream::new(listener), signal);
+        // TCP_NODELAY: without it, small replies wait for Nagle's delayed ACK (~40 ms each).
+        .serve_with_incoming_shutdown(
+            tonic::transport::server::TcpIncoming::from(listener).with_nodelay(Some(true)),
+            signal,
+        );
     let grace_over = async {
         let mut stopping = stopping;
         let _ = stopping.wait_for(|stopping| *stopping).await;

@@ -179,7 +179,7 @@ impl Store {
         let pooled = self.readers.lock().unwrap_or_else(|e| e.into_inner()).pop();
         let connection = match pooled {
             Some(connection) => connection,
-            None => open_connection(&self.path)?,
+            None => open_reader(&self.path)?,
         };
         let result = read(&connection);
         self.readers.lock().unwrap_or_else(|e| e.into_inner()).push(connection);
@@ -191,105 +191,44 @@ impl Store {
     /// less complete than the current document (a cut-off copy does not replace a whole one):
     /// then they are kept as a revision only. Every document stays retrievable.
     pub fn put_report(&self, name: ReportName, report: &Report, raw: &[u8]) -> Result<PutOutcome> {
-        let source = report.source.clone().unwrap_or_default();
-        let now = unix_seconds();
-        let (iso3, year) = (name.country.as_str(), name.year.get());
         let mut writer = self.writer.lock().unwrap_or_else(|e| e.into_inner());
         let tx = writer.transaction()?;
-        let current: Option<(i64, String, i32)> = tx
-            .query_row(
-                "SELECT id, document_sha256, completeness FROM reports WHERE iso3 = ?1 AND year = ?2",
-                params![iso3, year],
-                |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
-            )
-            .optional()?;
-        let seen: bool = tx.query_row(
-            "SELECT EXISTS (SELECT 1 FROM report_documents WHERE iso3 = ?1 AND year = ?2 AND document_sha256 = ?3)",
-            params![iso3, year, source.content_sha256],
-            |row| row.get(0),
-        )?;
-        if seen {
-            return Ok(PutOutcome::Unchanged);
-        }
-        tx.execute(
-            "INSERT OR IGNORE INTO documents (sha256, content, encoding, source_uri, ingested_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![source.content_sha256, raw, source.encoding, source.uri, now],
-        )?;
-        tx.execute(
-            "INSERT INTO report_documents (iso3, year, document_sha256, ingested_at, tier, completeness)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            params![iso3, year, source.content_sha256, now, report.tier, report.completeness],
-        )?;
-        let outcome = match &current {
-            Some((_, _, completeness)) if completeness_rank(report.completeness) < completeness_rank(*completeness) => {
-                tx.commit()?;
-                return Ok(PutOutcome::KeptCurrent);
-            }
-            Some(_) => PutOutcome::Replaced,
-            None => PutOutcome::Created,
-        };
-        let mut stored = report.clone();
-        stored.ingest_time = Some(prost_types::Timestamp { seconds: now, nanos: 0 });
-        let region = CountryRegistry::global().get(name.country).map_or(0, |c| c.region as i32);
-        let waiver = report_states_waiver(report);
-        tx.execute(
-            "INSERT INTO reports (iso3, year, region, tier, tier_change, finding, completeness, waiver, document_sha256,
-                 ingested_at, report)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
-             ON CONFLICT (iso3, year) DO UPDATE SET region = excluded.region, tier = excluded.tier,
-                 tier_change = excluded.tier_change, finding = excluded.finding, completeness = excluded.completeness,
-                 waiver = excluded.waiver, document_sha256 = excluded.document_sha256, ingested_at = excluded.ingested_at,
-                 report = excluded.report",
-            params![
-                iso3,
-                year,
-                region,
-                stored.tier,
-                stored.tier_change,
-                stored.finding,
-                stored.completeness,
-                waiver,
-                source.content_sha256,
-                now,
-                stored.encode_to_vec()
-            ],
-        )?;
-        let id: i64 =
-            tx.query_row("SELECT id FROM reports WHERE iso3 = ?1 AND year = ?2", params![iso3, year], |row| {
-                row.get(0)
-            })?;
-        tx.execute("DELETE FROM report_text WHERE rowid = ?1", [id])?;
-        let narrative = stored
-            .paragraphs
-            .iter()
-            .chain(
-                stored
-                    .sections
-                    .iter()
-                    .filter(|s| s.kind != SectionKind::Recommendations as i32)
-                    .flat_map(|s| &s.paragraphs),
-            )
-            .cloned()
-            .collect::<Vec<_>>()
-            .join("\n");
-        let recommendations = stored.recommendations.iter().map(|r| r.text.as_str()).collect::<Vec<_>>().join("\n");
-        tx.execute(
-            "INSERT INTO report_text (rowid, narrative, recommendations) VALUES (?1, ?2, ?3)",
-            params![id, narrative, recommendations],
-        )?;
+        let outcome = put_in(&tx, name, report, raw, unix_seconds())?;
         tx.commit()?;
         Ok(outcome)
+    }
+
+    /// Stores many parsed reports, in order, each as [`Store::put_report`] would, in one
+    /// transaction: one commit and one write of the indexes for the whole batch, many times
+    /// faster than a transaction per document for bulk loads (`tip-atlas ingest`). Each
+    /// document is stored under a savepoint of its own: one that fails is rolled back alone and
+    /// gets its error, the others are kept. The outer error is the batch's (nothing stored).
+    pub fn put_reports(&self, documents: &[(ReportName, &Report, &[u8])]) -> Result<Vec<Result<PutOutcome>>> {
+        let mut writer = self.writer.lock().unwrap_or_else(|e| e.into_inner());
+        let mut tx = writer.transaction()?;
+        let now = unix_seconds();
+        let mut outcomes = Vec::with_capacity(documents.len());
+        for &(name, report, raw) in documents {
+            let savepoint = tx.savepoint()?;
+            match put_in(&savepoint, name, report, raw, now) {
+                Ok(outcome) => {
+                    savepoint.commit()?;
+                    outcomes.push(Ok(outcome));
+                }
+                // Dropping the savepoint rolls this document back.
+                Err(error) => outcomes.push(Err(error)),
+            }
+        }
+        tx.commit()?;
+        Ok(outcomes)
     }
 
     /// The current report of a country and year.
     pub fn get_report(&self, name: ReportName) -> Result<Option<Report>> {
         self.read(|c| {
             let blob: Option<Vec<u8>> = c
-                .query_row(
-                    "SELECT report FROM reports WHERE iso3 = ?1 AND year = ?2",
-                    params![name.country.as_str(), name.year.get()],
-                    |row| row.get(0),
-                )
+                .prepare_cached("SELECT report FROM reports WHERE iso3 = ?1 AND year = ?2")?
+                .query_row(params![name.country.as_str(), name.year.get()], |row| row.get(0))
                 .optional()?;
             blob.map(|bytes| decode_report(&name.to_string(), &bytes)).transpose()
         })
@@ -332,13 +271,24 @@ impl Store {
                 "FROM report_text JOIN reports ON reports.id = report_text.rowid WHERE report_text MATCH ?1 AND ({})",
                 filter.sql
             );
-            let total: u64 =
-                c.query_row(&format!("SELECT count(*) {from}"), params_from_iter(params.iter()), |row| row.get(0))?;
+            let total: u64 = c
+                .prepare_cached(&format!("SELECT count(*) {from}"))?
+                .query_row(params_from_iter(params.iter()), |row| row.get(0))?;
+            // The page is ranked first and its snippets made after: made in the same query as
+            // the ranking, a snippet would be made for every match before the sort, not only
+            // for the page's. CROSS JOIN keeps the page the outer loop, so that each row's
+            // snippet looks up one row of the index (MATCH and rowid).
             let sql = format!(
-                "SELECT reports.iso3, reports.year, reports.tier, -bm25(report_text, 1.0, 2.0),
+                "WITH page AS (
+                     SELECT report_text.rowid AS id, bm25(report_text, 1.0, 2.0) AS score, reports.iso3 AS iso3,
+                            reports.year AS year
+                     {from} ORDER BY score, reports.iso3, reports.year LIMIT {limit} OFFSET {offset})
+                 SELECT reports.iso3, reports.year, reports.tier, -page.score,
                         snippet(report_text, 0, '{HIGHLIGHT_START}', '{HIGHLIGHT_END}', '…', 24),
                         snippet(report_text, 1, '{HIGHLIGHT_START}', '{HIGHLIGHT_END}', '…', 24)
-                 {from} ORDER BY bm25(report_text, 1.0, 2.0), reports.iso3, reports.year LIMIT {limit} OFFSET {offset}"
+                 FROM page CROSS JOIN report_text CROSS JOIN reports
+                 WHERE report_text.rowid = page.id AND reports.id = page.id AND report_text MATCH ?1
+                 ORDER BY page.score, page.iso3, page.year"
             );
             let mut statement = c.prepare_cached(&sql)?;
             let hits = statement
@@ -557,6 +507,92 @@ impl Store {
     }
 }
 
+/// Stores one report inside the caller's transaction (see [`Store::put_report`]); statements are
+/// prepared once per connection and cached.
+fn put_in(tx: &Connection, name: ReportName, report: &Report, raw: &[u8], now: i64) -> Result<PutOutcome> {
+    let source = report.source.as_ref();
+    let sha256 = source.map_or("", |s| s.content_sha256.as_str());
+    let (iso3, year) = (name.country.as_str(), name.year.get());
+    let current: Option<i32> = tx
+        .prepare_cached("SELECT completeness FROM reports WHERE iso3 = ?1 AND year = ?2")?
+        .query_row(params![iso3, year], |row| row.get(0))
+        .optional()?;
+    let seen: bool = tx
+        .prepare_cached(
+            "SELECT EXISTS (SELECT 1 FROM report_documents WHERE iso3 = ?1 AND year = ?2 AND document_sha256 = ?3)",
+        )?
+        .query_row(params![iso3, year, sha256], |row| row.get(0))?;
+    if seen {
+        return Ok(PutOutcome::Unchanged);
+    }
+    tx.prepare_cached(
+        "INSERT OR IGNORE INTO documents (sha256, content, encoding, source_uri, ingested_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?
+    .execute(params![
+        sha256,
+        raw,
+        source.map_or("", |s| s.encoding.as_str()),
+        source.map_or("", |s| s.uri.as_str()),
+        now
+    ])?;
+    tx.prepare_cached(
+        "INSERT INTO report_documents (iso3, year, document_sha256, ingested_at, tier, completeness)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?
+    .execute(params![iso3, year, sha256, now, report.tier, report.completeness])?;
+    let outcome = match current {
+        Some(completeness) if completeness_rank(report.completeness) < completeness_rank(completeness) => {
+            return Ok(PutOutcome::KeptCurrent);
+        }
+        Some(_) => PutOutcome::Replaced,
+        None => PutOutcome::Created,
+    };
+    let mut stored = report.clone();
+    stored.ingest_time = Some(prost_types::Timestamp { seconds: now, nanos: 0 });
+    let region = CountryRegistry::global().get(name.country).map_or(0, |c| c.region as i32);
+    let waiver = report_states_waiver(report);
+    let id: i64 = tx
+        .prepare_cached(
+            "INSERT INTO reports (iso3, year, region, tier, tier_change, finding, completeness, waiver, document_sha256,
+                 ingested_at, report)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
+             ON CONFLICT (iso3, year) DO UPDATE SET region = excluded.region, tier = excluded.tier,
+                 tier_change = excluded.tier_change, finding = excluded.finding, completeness = excluded.completeness,
+                 waiver = excluded.waiver, document_sha256 = excluded.document_sha256, ingested_at = excluded.ingested_at,
+                 report = excluded.report
+             RETURNING id",
+        )?
+        .query_row(
+            params![
+                iso3,
+                year,
+                region,
+                stored.tier,
+                stored.tier_change,
+                stored.finding,
+                stored.completeness,
+                waiver,
+                sha256,
+                now,
+                stored.encode_to_vec()
+            ],
+            |row| row.get(0),
+        )?;
+    tx.prepare_cached("DELETE FROM report_text WHERE rowid = ?1")?.execute([id])?;
+    let mut narrative = String::new();
+    let sections = stored.sections.iter().filter(|s| s.kind != SectionKind::Recommendations as i32);
+    for paragraph in stored.paragraphs.iter().chain(sections.flat_map(|s| &s.paragraphs)) {
+        if !narrative.is_empty() {
+            narrative.push('\n');
+        }
+        narrative.push_str(paragraph);
+    }
+    let recommendations = stored.recommendations.iter().map(|r| r.text.as_str()).collect::<Vec<_>>().join("\n");
+    tx.prepare_cached("INSERT INTO report_text (rowid, narrative, recommendations) VALUES (?1, ?2, ?3)")?
+        .execute(params![id, narrative, recommendations])?;
+    Ok(outcome)
+}
+
 fn open_connection(path: &Path) -> Result<Connection> {
     let connection = Connection::open(path)?;
     // WAL lets readers run beside the writer; NORMAL syncs at checkpoints, which keeps every
@@ -564,6 +600,15 @@ fn open_connection(path: &Path) -> Result<Connection> {
     connection.execute_batch(
         "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;",
     )?;
+    Ok(connection)
+}
+
+/// A reader connection. It maps the file in memory: a report's text lives on overflow pages,
+/// which SQLite reads past its page cache, one system call each, on every read; mapped, they are
+/// plain memory reads.
+fn open_reader(path: &Path) -> Result<Connection> {
+    let connection = open_connection(path)?;
+    connection.execute_batch("PRAGMA mmap_size = 1073741824;")?;
     Ok(connection)
 }
 
