@@ -88,7 +88,7 @@ pub fn parse_document(bytes: &[u8], hints: &Hints) -> ParsedDocument {
         source: Some(Source {
             uri: hints.source_uri.clone().unwrap_or_default(),
             encoding: decoded.encoding.to_string(),
-            content_sha256: hex_sha256(bytes),
+            content_sha256: tip_model::hex::to_hex(&Sha256::digest(bytes)),
             ..Source::default()
         }),
         ..Report::default()
@@ -110,16 +110,6 @@ pub fn parse_document(bytes: &[u8], hints: &Hints) -> ParsedDocument {
     }
     report.warnings = diagnostics.warnings.clone();
     ParsedDocument { report, diagnostics, encoding: decoded.encoding }
-}
-
-fn hex_sha256(bytes: &[u8]) -> String {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    let mut hex = String::with_capacity(64);
-    for b in Sha256::digest(bytes) {
-        hex.push(char::from(HEX[usize::from(b >> 4)]));
-        hex.push(char::from(HEX[usize::from(b & 0xF)]));
-    }
-    hex
 }
 
 /// What the heading and title lines establish.

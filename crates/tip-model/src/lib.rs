@@ -3,6 +3,7 @@
 
 pub mod country;
 pub mod csv;
+pub mod hex;
 pub mod names;
 pub mod tier;
 pub mod year;

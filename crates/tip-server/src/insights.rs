@@ -12,6 +12,7 @@ use tip_model::{Iso3, ReportName, ReportYear};
 
 use crate::catalog::{Catalog, Page, blocking};
 use crate::error::ApiError;
+use crate::filter::SqlFilter;
 use crate::history::{compare_tiers, tier_history};
 use crate::similarity::{SAME_RECOMMENDATION, match_items, similarity, words};
 
@@ -31,14 +32,17 @@ impl Catalog {
     async fn all_histories(&self) -> Result<Vec<(Iso3, Vec<TierHistoryEntry>)>, ApiError> {
         let store = self.store.clone();
         let (placements, verdicts) = blocking(move || Ok((store.placements(None)?, store.verdicts(None)?))).await?;
-        let codes: BTreeSet<Iso3> = placements.iter().map(|p| p.iso3).chain(verdicts.iter().map(|v| v.iso3)).collect();
-        Ok(codes
+        // One pass to group by country, rather than a scan of every row per country.
+        let mut by_country: BTreeMap<Iso3, (Vec<_>, Vec<_>)> = BTreeMap::new();
+        for placement in placements {
+            by_country.entry(placement.iso3).or_default().0.push(placement);
+        }
+        for verdict in verdicts {
+            by_country.entry(verdict.iso3).or_default().1.push(verdict);
+        }
+        Ok(by_country
             .into_iter()
-            .map(|iso3| {
-                let own_placements: Vec<_> = placements.iter().filter(|p| p.iso3 == iso3).cloned().collect();
-                let own_verdicts: Vec<_> = verdicts.iter().filter(|v| v.iso3 == iso3).cloned().collect();
-                (iso3, tier_history(iso3, &own_placements, &own_verdicts))
-            })
+            .map(|(iso3, (placements, verdicts))| (iso3, tier_history(iso3, &placements, &verdicts)))
             .collect())
     }
 
@@ -164,7 +168,8 @@ impl Catalog {
         let query = format!("recommendations|{}", request.parent);
         let (offset, limit) = self.page(&query, request.page_size, &request.page_token, 50, 1000)?;
         let store = self.store.clone();
-        let reports = blocking(move || store.reports_of(iso3)).await?;
+        let filter = SqlFilter::default().and("iso3 = ?", iso3.to_string());
+        let (reports, _) = blocking(move || store.list_reports(&filter, "year ASC", 0, i64::MAX as u64)).await?;
         // Newest first, so that each group is worded as the latest report words it.
         let mut groups: Vec<(BTreeSet<String>, Vec<RecommendationOccurrence>)> = Vec::new();
         for report in reports.iter().rev() {

@@ -21,7 +21,7 @@ impl PageTokens {
     pub fn encode(&self, query: &str, offset: u64) -> String {
         let mut bytes = offset.to_be_bytes().to_vec();
         bytes.extend_from_slice(&self.mac(query, offset));
-        bytes.iter().map(|b| format!("{b:02x}")).collect()
+        tip_model::hex::to_hex(&bytes)
     }
 
     /// The offset a token points at; INVALID_ARGUMENT on `page_token` when the token was not

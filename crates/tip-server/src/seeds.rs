@@ -71,5 +71,5 @@ fn bundle_version() -> String {
         hasher.update(bytes);
     }
     hasher.update(BUNDLED_TIER_TABLE);
-    hasher.finalize().iter().map(|b| format!("{b:02x}")).collect()
+    tip_model::hex::to_hex(&hasher.finalize())
 }

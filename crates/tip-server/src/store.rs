@@ -427,22 +427,6 @@ impl Store {
         })
     }
 
-    /// Every stored report of a country, oldest first.
-    pub fn reports_of(&self, country: Iso3) -> Result<Vec<Report>> {
-        self.read(|c| {
-            let mut statement =
-                c.prepare_cached("SELECT iso3 || '/' || year, report FROM reports WHERE iso3 = ?1 ORDER BY year")?;
-            let rows = statement
-                .query_map([country.as_str()], |row| Ok((row.get::<_, String>(0)?, row.get::<_, Vec<u8>>(1)?)))?;
-            let mut reports = Vec::new();
-            for row in rows {
-                let (name, bytes) = row?;
-                reports.push(decode_report(&name, &bytes)?);
-            }
-            Ok(reports)
-        })
-    }
-
     /// Stores tier placements in one transaction; a placement of the same country, year and
     /// source is updated. Returns how many rows were new or changed.
     pub fn put_placements(&self, placements: &[Placement]) -> Result<usize> {
