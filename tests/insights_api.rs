@@ -88,6 +88,41 @@ async fn tier_changes_of_2023_include_mali_and_distribution_matches_the_2018_rep
     server.stop().await;
 }
 
+/// Search pages are cached while the data is unchanged: a write by the server, or by another
+/// process on the same file, is seen by the next search.
+#[tokio::test]
+async fn a_repeated_search_sees_what_was_ingested_since_by_the_server_or_another_process() {
+    let server = TestServer::start().await;
+    let total = |query: &'static str| {
+        let mut reports = server.reports();
+        async move {
+            let request = SearchReportsRequest { query: query.into(), ..Default::default() };
+            reports.search_reports(request).await.unwrap().into_inner().total_size
+        }
+    };
+    for _ in 0..2 {
+        assert_eq!(total("Luxembourg").await, 0);
+        assert_eq!(total("Belarus").await, 0);
+    }
+
+    ingest(&server, "LUXEMBOURG_2023_gvnet.txt", 0).await;
+    assert_eq!(total("Luxembourg").await, 1);
+
+    let narrative =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/narratives/BELARUS_2023_gvnet.txt");
+    let cli = std::process::Command::new(env!("CARGO_BIN_EXE_tip-atlas"))
+        .arg("ingest")
+        .arg("--db")
+        .arg(server.db_path())
+        .arg(narrative)
+        .output()
+        .unwrap();
+    assert!(cli.status.success(), "{}", String::from_utf8_lossy(&cli.stderr));
+    assert_eq!(total("Belarus").await, 1);
+    assert_eq!(total("Luxembourg").await, 1);
+    server.stop().await;
+}
+
 #[tokio::test]
 async fn search_finds_hereditary_slavery_with_highlights_and_refuses_bad_syntax() {
     let server = TestServer::start().await;

@@ -14,9 +14,11 @@ use tokio::sync::{broadcast, watch};
 use crate::error::ApiError;
 use crate::filter::{Field, FieldKind, SqlFilter, compile_filter, compile_order_by};
 use crate::page_token::{PageTokens, page_size};
+use crate::reply_cache::ReplyCache;
 use crate::store::{HIGHLIGHT_END, HIGHLIGHT_START, PutOutcome, SearchHit, Store, StoreError};
 
 /// One page of results.
+#[derive(Clone)]
 pub struct Page<T> {
     /// The items of this page.
     pub items: Vec<T>,
@@ -44,6 +46,7 @@ pub struct Catalog {
     pub(crate) registry: &'static CountryRegistry,
     events: broadcast::Sender<ReportEvent>,
     stopping: watch::Receiver<bool>,
+    searches: Arc<ReplyCache<Page<SearchResult>>>,
 }
 
 /// The fields a report filter may name, and their columns.
@@ -133,8 +136,13 @@ fn compiled_query(
 
 impl Catalog {
     /// A catalog over `store`, signing page tokens with the store's own key; `stopping` turns
-    /// true when the server shuts down, which ends open streams.
-    pub fn new(store: Arc<Store>, stopping: watch::Receiver<bool>) -> Result<Self, ApiError> {
+    /// true when the server shuts down, which ends open streams. It keeps the last
+    /// `search_cache_entries` search pages while the data stays unchanged.
+    pub fn new(
+        store: Arc<Store>,
+        stopping: watch::Receiver<bool>,
+        search_cache_entries: usize,
+    ) -> Result<Self, ApiError> {
         let key = store.meta_or_init("page_token_key", random_key)?;
         let (events, _) = broadcast::channel(WATCH_BUFFER);
         Ok(Self {
@@ -143,6 +151,7 @@ impl Catalog {
             registry: CountryRegistry::global(),
             events,
             stopping,
+            searches: Arc::new(ReplyCache::new(search_cache_entries)),
         })
     }
 
@@ -222,6 +231,18 @@ impl Catalog {
         let (filter, _) = compiled_query(&request.filter, "", REPORT_FIELDS, "iso3 ASC")?;
         let query = format!("search|{}|{}", request.query, request.filter);
         let (offset, limit) = self.page(&query, request.page_size, &request.page_token, 20, 100)?;
+        // Lengths first: no query and filter pair reads as another.
+        let key = format!(
+            "{}:{}{}:{}{offset}:{limit}",
+            request.query.len(),
+            request.query,
+            request.filter.len(),
+            request.filter
+        );
+        let version = self.store.data_version()?;
+        if let Some(page) = self.searches.get(version, &key) {
+            return Ok(Page::clone(&page));
+        }
         let store = self.store.clone();
         let text = request.query.clone();
         let (hits, total) =
@@ -232,7 +253,9 @@ impl Catalog {
                 ),
                 other => other,
             })?;
-        Ok(self.page_of(&query, offset, hits.into_iter().map(search_result).collect(), total))
+        let page = self.page_of(&query, offset, hits.into_iter().map(search_result).collect(), total);
+        self.searches.insert(version, key, Arc::new(page.clone()));
+        Ok(page)
     }
 
     /// Every document ingested for a report, current first.
@@ -439,5 +462,20 @@ mod tests {
         let h = &snippet.highlights[0];
         let chars: Vec<char> = snippet.text.chars().collect();
         assert_eq!(chars[h.start as usize..h.end as usize].iter().collect::<String>(), "hereditary");
+    }
+
+    /// Search joins every match to this index, not to the wide report rows: a filter on a
+    /// column it lacks would read those rows again.
+    #[test]
+    fn the_search_index_holds_every_column_a_report_filter_names() {
+        let folder = tempfile::tempdir().unwrap();
+        let path = folder.path().join("tip.sqlite");
+        Store::open(&path).unwrap();
+        let connection = rusqlite::Connection::open(&path).unwrap();
+        let mut statement = connection.prepare("SELECT name FROM pragma_index_info('reports_search_columns')").unwrap();
+        let columns: Vec<String> = statement.query_map([], |row| row.get(0)).unwrap().map(Result::unwrap).collect();
+        for field in REPORT_FIELDS {
+            assert!(columns.iter().any(|c| c == field.column), "{} is not in {columns:?}", field.column);
+        }
     }
 }

@@ -123,6 +123,10 @@ CREATE TABLE IF NOT EXISTS reports (
     UNIQUE (iso3, year)
 );
 CREATE INDEX IF NOT EXISTS reports_by_year ON reports (year, iso3);
+-- The columns search filters and orders by, narrow: a search joins every match to its report,
+-- and the report rows, which hold the encoded report, are too wide for that (a few per page).
+CREATE INDEX IF NOT EXISTS reports_search_columns
+    ON reports (id, iso3, year, region, tier, tier_change, finding, completeness);
 CREATE TABLE IF NOT EXISTS report_documents (
     iso3            TEXT NOT NULL,
     year            INTEGER NOT NULL,
@@ -160,6 +164,9 @@ pub struct Store {
     path: PathBuf,
     writer: Mutex<Connection>,
     readers: Mutex<Vec<Connection>>,
+    /// Only asks for the data version, so that the numbers it gives compare (they are per
+    /// connection).
+    version_probe: Mutex<Connection>,
 }
 
 impl Store {
@@ -171,7 +178,20 @@ impl Store {
         let mut writer = open_connection(path)?;
         writer.execute_batch(SCHEMA)?;
         sync_countries(&mut writer)?;
-        Ok(Self { path: path.to_owned(), writer: Mutex::new(writer), readers: Mutex::new(Vec::new()) })
+        Ok(Self {
+            path: path.to_owned(),
+            writer: Mutex::new(writer),
+            readers: Mutex::new(Vec::new()),
+            version_probe: Mutex::new(open_connection(path)?),
+        })
+    }
+
+    /// A number that changes whenever a connection commits to the database, this process's
+    /// writer or another process (`tip-atlas ingest` on the same file): what cached replies are
+    /// checked against. Taken before a read, it is never newer than what the read sees.
+    pub fn data_version(&self) -> Result<i64> {
+        let probe = self.version_probe.lock().unwrap_or_else(|e| e.into_inner());
+        Ok(probe.query_row("PRAGMA data_version", [], |row| row.get(0))?)
     }
 
     /// Runs `read` on a pooled reader connection.
@@ -268,7 +288,8 @@ impl Store {
         self.read(|c| {
             let from = format!(
                 // The filter's anonymous `?` placeholders number on after ?1 (SQLite's rule).
-                "FROM report_text JOIN reports ON reports.id = report_text.rowid WHERE report_text MATCH ?1 AND ({})",
+                "FROM report_text JOIN reports INDEXED BY reports_search_columns ON reports.id = report_text.rowid
+                 WHERE report_text MATCH ?1 AND ({})",
                 filter.sql
             );
             let total: u64 = c
