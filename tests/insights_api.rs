@@ -5,8 +5,8 @@ mod support;
 
 use support::{TestServer, shared_narrative};
 use tip_model::pb::{
-    CompareReportsRequest, DowngradeRule, GetCountryRequest, GetTierDistributionRequest, GetTierHistoryRequest,
-    IngestDocumentRequest, ListCountriesRequest, ListRecommendationsRequest, ListReportsRequest,
+    CompareReportsRequest, DowngradeRule, GetCountryRequest, GetReportRequest, GetTierDistributionRequest,
+    GetTierHistoryRequest, IngestDocumentRequest, ListCountriesRequest, ListRecommendationsRequest, ListReportsRequest,
     ListTierChangesRequest, Region, SearchReportsRequest, Tier, TierMovement,
 };
 use tonic::Code;
@@ -88,16 +88,24 @@ async fn tier_changes_of_2023_include_mali_and_distribution_matches_the_2018_rep
     server.stop().await;
 }
 
-/// Search pages are cached while the data is unchanged: a write by the server, or by another
-/// process on the same file, is seen by the next search.
+/// Reports and search pages are cached while the data is unchanged: a write by the server is
+/// seen by the next request, a write by another process on the same file within
+/// `OTHER_PROCESS_DELAY`.
 #[tokio::test]
-async fn a_repeated_search_sees_what_was_ingested_since_by_the_server_or_another_process() {
+async fn cached_replies_follow_writes_by_the_server_and_by_another_process() {
     let server = TestServer::start().await;
     let total = |query: &'static str| {
         let mut reports = server.reports();
         async move {
             let request = SearchReportsRequest { query: query.into(), ..Default::default() };
             reports.search_reports(request).await.unwrap().into_inner().total_size
+        }
+    };
+    let luxembourg_digest = || {
+        let mut reports = server.reports();
+        async move {
+            let request = GetReportRequest { name: "countries/LUX/reports/2023".into() };
+            reports.get_report(request).await.unwrap().into_inner().source.unwrap().content_sha256
         }
     };
     for _ in 0..2 {
@@ -107,19 +115,27 @@ async fn a_repeated_search_sees_what_was_ingested_since_by_the_server_or_another
 
     ingest(&server, "LUXEMBOURG_2023_gvnet.txt", 0).await;
     assert_eq!(total("Luxembourg").await, 1);
+    let first_digest = luxembourg_digest().await;
+    assert_eq!(luxembourg_digest().await, first_digest);
 
-    let narrative =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/narratives/BELARUS_2023_gvnet.txt");
+    // Another process stores Belarus, and the same Luxembourg text with other line ends: other
+    // bytes, which replace the report.
+    let folder = tempfile::tempdir().unwrap();
+    let crlf = String::from_utf8(shared_narrative("LUXEMBOURG_2023_gvnet.txt")).unwrap().replace('\n', "\r\n");
+    std::fs::write(folder.path().join("LUXEMBOURG_2023_crlf.txt"), crlf).unwrap();
+    std::fs::write(folder.path().join("BELARUS_2023_gvnet.txt"), shared_narrative("BELARUS_2023_gvnet.txt")).unwrap();
     let cli = std::process::Command::new(env!("CARGO_BIN_EXE_tip-atlas"))
         .arg("ingest")
         .arg("--db")
         .arg(server.db_path())
-        .arg(narrative)
+        .arg(folder.path())
         .output()
         .unwrap();
     assert!(cli.status.success(), "{}", String::from_utf8_lossy(&cli.stderr));
+    tokio::time::sleep(tip_server::store::OTHER_PROCESS_DELAY + std::time::Duration::from_millis(50)).await;
     assert_eq!(total("Belarus").await, 1);
     assert_eq!(total("Luxembourg").await, 1);
+    assert_ne!(luxembourg_digest().await, first_digest);
     server.stop().await;
 }
 

@@ -90,8 +90,9 @@ pub struct ServeConfig {
     pub max_message: usize,
     /// Serve TLS with this certificate chain and private key (PEM files).
     pub tls: Option<TlsFiles>,
-    /// Search pages kept for repeated searches while the data is unchanged; 0 keeps none.
-    pub search_cache_entries: usize,
+    /// Reports, and search pages, kept for repeated requests while the data is unchanged; 0
+    /// keeps none.
+    pub cache_entries: usize,
 }
 
 /// The PEM files of a TLS identity.
@@ -116,7 +117,7 @@ impl ServeConfig {
             max_ingest_message: 16 * 1024 * 1024,
             max_message: 4 * 1024 * 1024,
             tls: None,
-            search_cache_entries: 512,
+            cache_entries: 512,
         }
     }
 }
@@ -132,7 +133,7 @@ pub async fn serve(
 ) -> Result<(), ServeError> {
     let store = Arc::new(Store::open(&config.db).map_err(error::ApiError::from)?);
     let (stopping_sender, stopping) = watch::channel(false);
-    let catalog = Catalog::new(store.clone(), stopping.clone(), config.search_cache_entries)?;
+    let catalog = Catalog::new(store.clone(), stopping.clone(), config.cache_entries)?;
 
     let (health, health_service) = tonic_health::server::health_reporter();
     health.set_service_status("", ServingStatus::NotServing).await;

@@ -56,9 +56,10 @@ enum Command {
         /// The PEM private key of --tls-cert.
         #[arg(long, requires = "tls_cert")]
         tls_key: Option<PathBuf>,
-        /// Search result pages kept for repeated searches while the data is unchanged (0: none).
+        /// Reports, and search pages, kept in memory for repeated requests while the data is
+        /// unchanged (0: none).
         #[arg(long, default_value_t = 512)]
-        search_cache_entries: usize,
+        cache_entries: usize,
     },
     /// Parse documents without writing and print their diagnostics; exit 1 if any has errors.
     Check {
@@ -125,7 +126,7 @@ fn main() -> ExitCode {
             max_message_mib,
             tls_cert,
             tls_key,
-            search_cache_entries,
+            cache_entries,
         } => {
             let config = tip_server::ServeConfig {
                 db,
@@ -137,7 +138,7 @@ fn main() -> ExitCode {
                 max_ingest_message: max_ingest_message_mib << 20,
                 max_message: max_message_mib << 20,
                 tls: tls_cert.zip(tls_key).map(|(cert, key)| tip_server::TlsFiles { cert, key }),
-                search_cache_entries,
+                cache_entries,
             };
             runtime.block_on(serve(listen, config))
         }

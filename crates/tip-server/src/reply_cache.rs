@@ -1,20 +1,21 @@
-//! Replies kept for repeated requests, valid while the database is unchanged: a search for a
-//! common term scores thousands of reports (milliseconds), and the same searches come again
-//! and again (a dashboard, a page of links, a client retrying).
+//! Replies kept for repeated requests, valid while the data is unchanged: a search for a common
+//! term scores thousands of reports (milliseconds), a report is read and decoded from SQLite
+//! (microseconds), and the same requests come again and again (a dashboard, a page of links, a
+//! client retrying).
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
 
-/// At most `capacity` replies, each stored with the data version it was computed at
-/// ([`crate::Store::data_version`]). A look-up at another version empties the cache: every
-/// entry was computed at the same, older version. Full, it drops its oldest entry.
+/// At most `capacity` replies, each stored with the store generation it was computed at
+/// ([`crate::Store::generation`]). A look-up at another generation empties the cache: every
+/// entry was computed at the same, older one. Full, it drops its oldest entry.
 pub struct ReplyCache<V> {
     capacity: usize,
     state: Mutex<State<V>>,
 }
 
 struct State<V> {
-    version: i64,
+    version: u64,
     entries: HashMap<String, Arc<V>>,
     /// Keys, oldest first.
     order: VecDeque<String>,
@@ -26,8 +27,8 @@ impl<V> ReplyCache<V> {
         Self { capacity, state: Mutex::new(State { version: 0, entries: HashMap::new(), order: VecDeque::new() }) }
     }
 
-    /// The reply stored under `key` at `version`, the current data version.
-    pub fn get(&self, version: i64, key: &str) -> Option<Arc<V>> {
+    /// The reply stored under `key` at `version`, the current generation.
+    pub fn get(&self, version: u64, key: &str) -> Option<Arc<V>> {
         let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
         if state.version != version {
             state.version = version;
@@ -40,7 +41,7 @@ impl<V> ReplyCache<V> {
 
     /// Keeps `reply`, computed from data at `version`, under `key`. A reply from another
     /// version than the last look-up's is not kept: data changed since it was computed.
-    pub fn insert(&self, version: i64, key: String, reply: Arc<V>) {
+    pub fn insert(&self, version: u64, key: String, reply: Arc<V>) {
         let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
         if self.capacity == 0 || state.version != version || state.entries.contains_key(&key) {
             return;

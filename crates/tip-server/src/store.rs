@@ -4,7 +4,8 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use prost::Message;
 use rusqlite::{Connection, OptionalExtension, params, params_from_iter};
@@ -159,14 +160,24 @@ CREATE TABLE IF NOT EXISTS meta (
 );
 ";
 
+/// How long a commit by another process may go unseen by [`Store::generation`].
+pub const OTHER_PROCESS_DELAY: Duration = Duration::from_millis(100);
+
 /// The store: one writer connection and a pool of readers, all on one SQLite file in WAL mode.
 pub struct Store {
     path: PathBuf,
     writer: Mutex<Connection>,
     readers: Mutex<Vec<Connection>>,
-    /// Only asks for the data version, so that the numbers it gives compare (they are per
-    /// connection).
-    version_probe: Mutex<Connection>,
+    generation: AtomicU64,
+    other_writes: Mutex<OtherWrites>,
+}
+
+/// What shows another process's commits: SQLite's data version, on a connection of its own
+/// (the numbers compare only on one connection), asked at most every [`OTHER_PROCESS_DELAY`].
+struct OtherWrites {
+    probe: Connection,
+    data_version: i64,
+    asked: Instant,
 }
 
 impl Store {
@@ -178,20 +189,42 @@ impl Store {
         let mut writer = open_connection(path)?;
         writer.execute_batch(SCHEMA)?;
         sync_countries(&mut writer)?;
+        let probe = open_connection(path)?;
+        let data_version = data_version(&probe)?;
         Ok(Self {
             path: path.to_owned(),
             writer: Mutex::new(writer),
             readers: Mutex::new(Vec::new()),
-            version_probe: Mutex::new(open_connection(path)?),
+            generation: AtomicU64::new(0),
+            other_writes: Mutex::new(OtherWrites { probe, data_version, asked: Instant::now() }),
         })
     }
 
-    /// A number that changes whenever a connection commits to the database, this process's
-    /// writer or another process (`tip-atlas ingest` on the same file): what cached replies are
-    /// checked against. Taken before a read, it is never newer than what the read sees.
-    pub fn data_version(&self) -> Result<i64> {
-        let probe = self.version_probe.lock().unwrap_or_else(|e| e.into_inner());
-        Ok(probe.query_row("PRAGMA data_version", [], |row| row.get(0))?)
+    /// A number that changes when the data may have changed, what cached replies are checked
+    /// against: at once after this store's writes, and within [`OTHER_PROCESS_DELAY`] after
+    /// another process's (`tip-atlas ingest` on the same file). Taken before a read, it is never
+    /// newer than what the read sees. Asking SQLite on every call would cost a read transaction
+    /// (file locks, a few microseconds), as much as the reads the cache saves.
+    pub fn generation(&self) -> Result<u64> {
+        if let Ok(mut other) = self.other_writes.try_lock()
+            && other.asked.elapsed() >= OTHER_PROCESS_DELAY
+        {
+            let now = data_version(&other.probe)?;
+            if now != other.data_version {
+                other.data_version = now;
+                self.generation.fetch_add(1, Ordering::AcqRel);
+            }
+            other.asked = Instant::now();
+        }
+        Ok(self.generation.load(Ordering::Acquire))
+    }
+
+    /// Runs `write` on the writer connection, then moves the generation on.
+    fn write<T>(&self, write: impl FnOnce(&mut Connection) -> Result<T>) -> Result<T> {
+        let mut writer = self.writer.lock().unwrap_or_else(|e| e.into_inner());
+        let result = write(&mut writer);
+        self.generation.fetch_add(1, Ordering::AcqRel);
+        result
     }
 
     /// Runs `read` on a pooled reader connection.
@@ -211,11 +244,12 @@ impl Store {
     /// less complete than the current document (a cut-off copy does not replace a whole one):
     /// then they are kept as a revision only. Every document stays retrievable.
     pub fn put_report(&self, name: ReportName, report: &Report, raw: &[u8]) -> Result<PutOutcome> {
-        let mut writer = self.writer.lock().unwrap_or_else(|e| e.into_inner());
-        let tx = writer.transaction()?;
-        let outcome = put_in(&tx, name, report, raw, unix_seconds())?;
-        tx.commit()?;
-        Ok(outcome)
+        self.write(|writer| {
+            let tx = writer.transaction()?;
+            let outcome = put_in(&tx, name, report, raw, unix_seconds())?;
+            tx.commit()?;
+            Ok(outcome)
+        })
     }
 
     /// Stores many parsed reports, in order, each as [`Store::put_report`] would, in one
@@ -224,23 +258,24 @@ impl Store {
     /// document is stored under a savepoint of its own: one that fails is rolled back alone and
     /// gets its error, the others are kept. The outer error is the batch's (nothing stored).
     pub fn put_reports(&self, documents: &[(ReportName, &Report, &[u8])]) -> Result<Vec<Result<PutOutcome>>> {
-        let mut writer = self.writer.lock().unwrap_or_else(|e| e.into_inner());
-        let mut tx = writer.transaction()?;
-        let now = unix_seconds();
-        let mut outcomes = Vec::with_capacity(documents.len());
-        for &(name, report, raw) in documents {
-            let savepoint = tx.savepoint()?;
-            match put_in(&savepoint, name, report, raw, now) {
-                Ok(outcome) => {
-                    savepoint.commit()?;
-                    outcomes.push(Ok(outcome));
+        self.write(|writer| {
+            let mut tx = writer.transaction()?;
+            let now = unix_seconds();
+            let mut outcomes = Vec::with_capacity(documents.len());
+            for &(name, report, raw) in documents {
+                let savepoint = tx.savepoint()?;
+                match put_in(&savepoint, name, report, raw, now) {
+                    Ok(outcome) => {
+                        savepoint.commit()?;
+                        outcomes.push(Ok(outcome));
+                    }
+                    // Dropping the savepoint rolls this document back.
+                    Err(error) => outcomes.push(Err(error)),
                 }
-                // Dropping the savepoint rolls this document back.
-                Err(error) => outcomes.push(Err(error)),
             }
-        }
-        tx.commit()?;
-        Ok(outcomes)
+            tx.commit()?;
+            Ok(outcomes)
+        })
     }
 
     /// The current report of a country and year.
@@ -451,31 +486,33 @@ impl Store {
     /// Stores tier placements in one transaction; a placement of the same country, year and
     /// source is updated. Returns how many rows were new or changed.
     pub fn put_placements(&self, placements: &[Placement]) -> Result<usize> {
-        let mut writer = self.writer.lock().unwrap_or_else(|e| e.into_inner());
-        let tx = writer.transaction()?;
-        let mut changed = 0;
-        {
-            let mut upsert = tx.prepare_cached(
-                "INSERT INTO placements (iso3, year, tier, source, tier_as_published, country_as_published)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)
-                 ON CONFLICT (iso3, year, source) DO UPDATE SET tier = excluded.tier,
-                     tier_as_published = excluded.tier_as_published, country_as_published = excluded.country_as_published
-                 WHERE tier != excluded.tier OR tier_as_published != excluded.tier_as_published
-                     OR country_as_published != excluded.country_as_published",
-            )?;
-            for p in placements {
-                changed += upsert.execute(params![
-                    p.iso3.as_str(),
-                    p.year.get(),
-                    p.tier as i32,
-                    p.source,
-                    p.tier_as_published,
-                    p.country_as_published
-                ])?;
+        self.write(|writer| {
+            let tx = writer.transaction()?;
+            let mut changed = 0;
+            {
+                let mut upsert = tx.prepare_cached(
+                    "INSERT INTO placements (iso3, year, tier, source, tier_as_published, country_as_published)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                     ON CONFLICT (iso3, year, source) DO UPDATE SET tier = excluded.tier,
+                         tier_as_published = excluded.tier_as_published,
+                         country_as_published = excluded.country_as_published
+                     WHERE tier != excluded.tier OR tier_as_published != excluded.tier_as_published
+                         OR country_as_published != excluded.country_as_published",
+                )?;
+                for p in placements {
+                    changed += upsert.execute(params![
+                        p.iso3.as_str(),
+                        p.year.get(),
+                        p.tier as i32,
+                        p.source,
+                        p.tier_as_published,
+                        p.country_as_published
+                    ])?;
+                }
             }
-        }
-        tx.commit()?;
-        Ok(changed)
+            tx.commit()?;
+            Ok(changed)
+        })
     }
 
     /// How many placements are stored.
@@ -490,25 +527,27 @@ impl Store {
 
     /// Sets a value of the meta table.
     pub fn set_meta(&self, key: &str, value: &[u8]) -> Result<()> {
-        let writer = self.writer.lock().unwrap_or_else(|e| e.into_inner());
-        writer.execute(
-            "INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            params![key, value],
-        )?;
-        Ok(())
+        self.write(|writer| {
+            writer.execute(
+                "INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                params![key, value],
+            )?;
+            Ok(())
+        })
     }
 
     /// A value of the meta table, created by `init` when missing.
     pub fn meta_or_init(&self, key: &str, init: impl FnOnce() -> Vec<u8>) -> Result<Vec<u8>> {
-        let writer = self.writer.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(value) =
-            writer.query_row("SELECT value FROM meta WHERE key = ?1", [key], |row| row.get(0)).optional()?
-        {
-            return Ok(value);
-        }
-        let value = init();
-        writer.execute("INSERT INTO meta (key, value) VALUES (?1, ?2)", params![key, value])?;
-        Ok(value)
+        self.write(|writer| {
+            if let Some(value) =
+                writer.query_row("SELECT value FROM meta WHERE key = ?1", [key], |row| row.get(0)).optional()?
+            {
+                return Ok(value);
+            }
+            let value = init();
+            writer.execute("INSERT INTO meta (key, value) VALUES (?1, ?2)", params![key, value])?;
+            Ok(value)
+        })
     }
 }
 
@@ -615,6 +654,10 @@ fn open_reader(path: &Path) -> Result<Connection> {
     let connection = open_connection(path)?;
     connection.execute_batch("PRAGMA mmap_size = 1073741824;")?;
     Ok(connection)
+}
+
+fn data_version(connection: &Connection) -> Result<i64> {
+    Ok(connection.query_row("PRAGMA data_version", [], |row| row.get(0))?)
 }
 
 fn decode_report(name: &str, bytes: &[u8]) -> Result<Report> {
