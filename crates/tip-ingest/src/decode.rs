@@ -58,7 +58,7 @@ pub fn decode(bytes: &[u8]) -> Decoded {
         }
     };
     let text = normalize_line_ends(raw);
-    if let Some(offset) = text.find('\0') {
+    if let Some(offset) = memchr::memchr(0, text.as_bytes()) {
         let hint = if bytes.iter().step_by(2).chain(bytes.iter().skip(1).step_by(2)).filter(|&&b| b == 0).count() * 3
             > bytes.len()
         {
@@ -171,7 +171,7 @@ fn normalize_line_ends(mut text: String) -> String {
     if text.starts_with('\u{FEFF}') {
         text.drain(..'\u{FEFF}'.len_utf8());
     }
-    if !text.contains('\r') {
+    if memchr::memchr(b'\r', text.as_bytes()).is_none() {
         return text;
     }
     text.replace("\r\n", "\n").replace('\r', "\n")

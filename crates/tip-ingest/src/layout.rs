@@ -1,8 +1,10 @@
 //! The shape of a narrative: banner and title lines, the country heading, and the body as
 //! paragraphs and section headings.
 
+use std::borrow::Cow;
 use std::sync::LazyLock;
 
+use memchr::memmem;
 use regex::Regex;
 use tip_model::CountryRegistry;
 use tip_model::pb::SectionKind;
@@ -10,11 +12,11 @@ use tip_model::pb::SectionKind;
 use crate::diagnostics::Position;
 
 /// One line of the decoded text, with typographic spaces made plain (one character for one, so
-/// columns stay true).
+/// columns stay true): borrowed from the text unless there were such spaces.
 #[derive(Clone)]
-pub(crate) struct Line {
+pub(crate) struct Line<'t> {
     pub number: usize,
-    pub text: String,
+    pub text: Cow<'t, str>,
 }
 
 /// Whether any byte passes `test`: an OR over chunks of 64 bytes, which the compiler turns into
@@ -37,31 +39,35 @@ pub(crate) fn any_pair(bytes: &[u8], test: impl Fn(u8, u8) -> bool) -> bool {
 }
 
 /// Splits decoded text into numbered lines, trailing spaces removed.
-pub(crate) fn lines(text: &str) -> Vec<Line> {
+pub(crate) fn lines(text: &str) -> Vec<Line<'_>> {
     let special = has_special_space(text);
-    text.split('\n')
-        .enumerate()
-        .map(|(index, raw)| Line {
-            number: index + 1,
-            text: if special { plain_spaces(raw) } else { raw.trim_end().to_owned() },
+    // `split('\n')` with the memchr crate's vectorized search.
+    let ends = memchr::memchr_iter(b'\n', text.as_bytes()).chain([text.len()]);
+    let mut start = 0;
+    ends.enumerate()
+        .map(|(index, end)| {
+            let raw = &text[start..end];
+            start = end + 1;
+            Line { number: index + 1, text: if special { plain_spaces(raw) } else { Cow::Borrowed(raw.trim_end()) } }
         })
         .collect()
 }
 
 /// A line with typographic spaces, tabs and form feeds as plain spaces, trailing spaces removed.
-fn plain_spaces(raw: &str) -> String {
+fn plain_spaces(raw: &str) -> Cow<'_, str> {
     if !has_special_space(raw) {
-        return raw.trim_end().to_owned();
+        return Cow::Borrowed(raw.trim_end());
     }
-    raw.chars()
+    let mut plain: String = raw
+        .chars()
         .map(|c| match c {
             '\u{A0}' | '\u{2007}' | '\u{202F}' | '\u{2009}' | '\u{200A}' | '\t' | '\u{c}' => ' ',
             '\u{200B}' | '\u{FEFF}' => ' ',
             c => c,
         })
-        .collect::<String>()
-        .trim_end()
-        .to_owned()
+        .collect();
+    plain.truncate(plain.trim_end().len());
+    Cow::Owned(plain)
 }
 
 /// Whether a line holds a character that [`plain_spaces`] replaces: a tab, a form feed, or the
@@ -111,9 +117,11 @@ pub(crate) struct Heading {
 /// The abbreviations with a period that country names contain ("St. Lucia", "ST. MAARTEN").
 const ABBREVIATION: &str = r"\b(?i:st|ste)\.\s";
 
+/// Up to the tier and the spaces after it: the rest of the line is taken from the line, not
+/// captured (a pattern that ran to the end would pay for all of it).
 static PAREN_HEADING: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(&format!(
-        r"^\s*(?P<country>(?:{ABBREVIATION}|[^()\[\]:;.!?]){{2,60}}?)\s*\((?P<tier>[^()]{{1,40}})\)\s*(?P<rest>.*)$"
+        r"^\s*(?P<country>(?:{ABBREVIATION}|[^()\[\]:;.!?]){{2,60}}?)\s*\((?P<tier>[^()]{{1,40}})\)\s*"
     ))
     .unwrap()
 });
@@ -139,14 +147,14 @@ pub(crate) fn heading(line: &str) -> Option<Heading> {
             return None;
         }
         let country = caps.name("country")?;
-        let rest = caps.name("rest")?;
+        let rest_offset = caps.get(0)?.end();
         return Some(Heading {
             country: country.as_str().trim().to_owned(),
             country_offset: country.start(),
             tier: tier.as_str().trim().to_owned(),
             tier_offset: tier.start(),
-            rest: rest.as_str().trim().to_owned(),
-            rest_offset: rest.start(),
+            rest: line[rest_offset..].trim().to_owned(),
+            rest_offset,
         });
     }
     let caps = COLON_HEADING.captures(line).or_else(|| SPECIAL_CASE_HEADING.captures(line))?;
@@ -295,7 +303,7 @@ impl Paragraph {
         let mut at = skip_spaces(0);
         while at < bytes.len() {
             // Up to the next run of two spaces or more; the words in between are one space apart.
-            let end = rest[at..].find("  ").map_or(bytes.len(), |run| at + run);
+            let end = find_double_space(&bytes[at..]).map_or(bytes.len(), |run| at + run);
             let stretch = rest[at..end].trim_end_matches(' ');
             chars += rest[counted..at].chars().count();
             counted = at;
@@ -419,11 +427,18 @@ fn spacing(text: &str) -> Spacing {
             return Spacing::Other;
         }
     }
-    if bytes.first() == Some(&b' ') || bytes.last() == Some(&b' ') || text.contains("  ") {
+    if bytes.first() == Some(&b' ') || bytes.last() == Some(&b' ') || find_double_space(bytes).is_some() {
         Spacing::SpacesOnly
     } else {
         Spacing::Single
     }
+}
+
+/// The byte offset of the first two spaces in a row (a vectorized search, where `str::find`
+/// sets up a general substring search on every call).
+fn find_double_space(bytes: &[u8]) -> Option<usize> {
+    static DOUBLE_SPACE: LazyLock<memmem::Finder<'static>> = LazyLock::new(|| memmem::Finder::new("  "));
+    DOUBLE_SPACE.find(bytes)
 }
 
 /// A section heading of the body, with text that follows it on the same line.
@@ -439,8 +454,10 @@ pub(crate) enum Block {
     Heading(SectionHeading),
 }
 
+/// The title up to its colon or the end of the line. What follows the colon is taken from the
+/// line, not captured: a pattern that ran to the end would pay for the whole paragraph.
 static RECOMMENDATIONS_FOR: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)^\s*(?P<title>recommendations\s+for\s+(?P<country>[^:]{2,60}?))\s*(?::\s*(?P<rest>.*))?$").unwrap()
+    Regex::new(r"(?i)^\s*(?P<title>recommendations\s+for\s+(?P<country>[^:]{2,60}?))\s*(?::|$)").unwrap()
 });
 
 /// Recognizes a section heading line, or a paragraph that opens with an inline
@@ -470,11 +487,8 @@ fn section_heading(line: &Line, registry: &CountryRegistry) -> Option<SectionHea
     }
     let caps = RECOMMENDATIONS_FOR.captures(trimmed)?;
     registry.resolve(caps.name("country")?.as_str())?;
-    let inline = caps
-        .name("rest")
-        .map(|m| m.as_str().trim())
-        .filter(|rest| !rest.is_empty())
-        .map(|rest| Paragraph::from_line(line, line.text.len() - rest.len()));
+    let rest = trimmed[caps.get(0)?.end()..].trim();
+    let inline = (!rest.is_empty()).then(|| Paragraph::from_line(line, line.text.len() - rest.len()));
     Some(SectionHeading {
         kind: SectionKind::Recommendations,
         title: collapse_spaces(caps.name("title")?.as_str()),

@@ -162,7 +162,7 @@ impl Reader<'_> {
 
     /// Reads banner, page title and heading lines; returns what they say and the body: the rest
     /// of a heading split over two lines, if any, then the lines from an index on.
-    fn header(&mut self, lines: &[Line]) -> (Header, Option<Line>, usize) {
+    fn header<'t>(&mut self, lines: &[Line<'t>]) -> (Header, Option<Line<'t>>, usize) {
         let mut header = Header::default();
         let mut index = 0;
         let skip_blank = |index: &mut usize| {
@@ -209,7 +209,7 @@ impl Reader<'_> {
                 // The words left of the text become spaces, so that columns stay true.
                 let lead = next.text.len() - rest.len();
                 let text = format!("{}{rest}", " ".repeat(next.text[..lead].chars().count()));
-                continued = Some(Line { number: next.number, text });
+                continued = Some(Line { number: next.number, text: text.into() });
                 index += 1;
             }
         }
