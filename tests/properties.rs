@@ -30,7 +30,7 @@ fn check(bytes: &[u8]) -> Result<(), TestCaseError> {
 fn check_complete(parsed: &ParsedDocument) -> Result<(), TestCaseError> {
     if parsed.is_ok() {
         let report = &parsed.report;
-        prop_assert!(parsed.report_name().is_some(), "no name: {:?}", report.name);
+        prop_assert!(parsed.storable_name().is_some(), "no name: {:?}", report.name);
         prop_assert!(report.country.starts_with("countries/"), "no country: {:?}", report.country);
         prop_assert!(report.year >= 2001, "no year: {}", report.year);
     }

@@ -66,9 +66,10 @@ impl ParsedDocument {
         self.diagnostics.errors.is_empty()
     }
 
-    /// The report's resource name, when country and year are known.
-    pub fn report_name(&self) -> Option<ReportName> {
-        ReportName::parse(&self.report.name).ok()
+    /// The name to store the report under; `None` when the document cannot be stored: it has
+    /// errors, or does not say its country and year.
+    pub fn storable_name(&self) -> Option<ReportName> {
+        ReportName::parse(&self.report.name).ok().filter(|_| self.is_ok())
     }
 }
 

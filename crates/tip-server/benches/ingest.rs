@@ -70,7 +70,7 @@ fn main() {
         .map(|index| {
             let document = corpus::document(index);
             let parsed = parse_document(&document.bytes, &Hints::from_path(Path::new(&document.file_name)));
-            let name = parsed.report_name().filter(|_| parsed.is_ok()).expect("generated documents parse");
+            let name = parsed.storable_name().expect("generated documents parse");
             bytes += document.bytes.len();
             (name, parsed.report, document.bytes)
         })

@@ -312,9 +312,8 @@ impl Catalog {
         let store = self.store.clone();
         let work = move || {
             let parsed = parse_document(&content, &hints);
-            let name = match parsed.report_name() {
-                Some(name) if parsed.is_ok() => name,
-                _ => return Ok(Err(ApiError::InvalidDocument { errors: parsed.diagnostics.errors })),
+            let Some(name) = parsed.storable_name() else {
+                return Ok(Err(ApiError::InvalidDocument { errors: parsed.diagnostics.errors }));
             };
             if validate_only {
                 return Ok(Ok((parsed.report, None)));

@@ -48,8 +48,7 @@ pub fn load_bundled(store: &Store) -> Result<LoadSummary, ApiError> {
         let hints = Hints { source_uri: Some(format!("bundled:seeds/{file}")), ..Hints::default() };
         let parsed = parse_document(bytes, &hints);
         let name = parsed
-            .report_name()
-            .filter(|_| parsed.is_ok())
+            .storable_name()
             .ok_or_else(|| ApiError::InvalidDocument { errors: parsed.diagnostics.errors.clone() })?;
         if store.put_report(name, &parsed.report, bytes)? != PutOutcome::Unchanged {
             summary.reports += 1;

@@ -171,8 +171,8 @@ fn ingest_document(path: &Path, batch: &mut Batch, summary: &mut Summary, progre
     for d in &parsed.diagnostics.errors {
         progress.suspend(|| eprintln!("{}:{}:{}: error: {}", path.display(), d.line, d.column, d.message));
     }
-    match parsed.report_name() {
-        Some(name) if parsed.is_ok() => batch.documents.push((path.to_owned(), name, parsed.report, bytes)),
+    match parsed.storable_name() {
+        Some(name) => batch.documents.push((path.to_owned(), name, parsed.report, bytes)),
         _ => summary.failed += 1,
     }
 }
