@@ -241,6 +241,43 @@ async fn list_reports_filters_orders_and_pages_with_a_token() {
     server.stop().await;
 }
 
+/// GetCountry's latest placement is the tier GetTierHistory settles for that year, also where
+/// tier tables disagree: the tier most tables give, the alphabetically first source's on a tie.
+#[tokio::test]
+async fn a_countrys_latest_placement_is_the_tier_its_history_settles() {
+    let server = TestServer::start().await;
+    let folder = tempfile::tempdir().unwrap();
+    let table = "report_year,country,tier,source\n\
+                 2026,Mali,Tier 1,a_table\n2026,Mali,Tier 3,b_table\n2026,Mali,Tier 3,c_table\n\
+                 2026,Niger,Tier 3,b_table\n2026,Niger,Tier 2,a_table\n";
+    let path = folder.path().join("disagreeing.csv");
+    std::fs::write(&path, table).unwrap();
+    let cli = std::process::Command::new(env!("CARGO_BIN_EXE_tip-atlas"))
+        .arg("ingest")
+        .arg("--db")
+        .arg(server.db_path())
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert!(cli.status.success(), "{}", String::from_utf8_lossy(&cli.stderr));
+
+    for (name, expected) in [("countries/MLI", Tier::Tier3), ("countries/NER", Tier::Tier2)] {
+        let country =
+            server.countries().get_country(GetCountryRequest { name: name.into() }).await.unwrap().into_inner();
+        let latest = country.latest_placement.unwrap();
+        assert_eq!((latest.year, latest.tier()), (2026, expected), "{name}");
+        let history = server
+            .countries()
+            .get_tier_history(GetTierHistoryRequest { name: name.into() })
+            .await
+            .unwrap()
+            .into_inner();
+        let last = history.entries.last().unwrap();
+        assert_eq!((last.year, last.tier()), (2026, expected), "{name}");
+    }
+    server.stop().await;
+}
+
 #[tokio::test]
 async fn countries_carry_their_latest_placement_and_filter_by_it() {
     let server = TestServer::start().await;

@@ -382,11 +382,10 @@ fn search_result(hit: SearchHit) -> SearchResult {
         .filter(|(_, text)| text.contains(HIGHLIGHT_START))
         .map(|(field, marked)| highlighted(field, &marked))
         .collect();
-    let name = ReportName::parse(&format!("countries/{}/reports/{}", hit.iso3, hit.year)).map(|n| n.to_string());
     SearchResult {
-        report: name.unwrap_or_default(),
-        country: format!("countries/{}", hit.iso3),
-        year: hit.year,
+        report: hit.name.to_string(),
+        country: tip_model::names::country_name(hit.name.country),
+        year: hit.name.year.get(),
         tier: hit.tier,
         score: hit.score,
         snippets,

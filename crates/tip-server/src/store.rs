@@ -8,10 +8,11 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use prost::Message;
+use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, params, params_from_iter};
 use tip_ingest::Placement;
 use tip_model::pb::{Completeness, Report, SectionKind, Tier, TierChange};
-use tip_model::{CountryRegistry, Iso3, ReportName};
+use tip_model::{CountryRegistry, Iso3, ReportName, ReportYear};
 
 use crate::filter::SqlFilter;
 
@@ -87,8 +88,7 @@ pub struct Revision {
 /// A search hit: the report's verdict columns, score and raw snippets with highlight markers.
 #[derive(Clone, Debug)]
 pub struct SearchHit {
-    pub iso3: String,
-    pub year: i32,
+    pub name: ReportName,
     pub tier: i32,
     pub score: f64,
     pub narrative_snippet: String,
@@ -224,10 +224,16 @@ impl Store {
         self.generation.load(Ordering::Acquire)
     }
 
-    /// Runs `write` on the writer connection, then moves the generation on.
+    /// Runs `write` on the writer connection, then moves the generation on. The probe's data
+    /// version is taken again first: it changed with this commit, which must not count a second
+    /// time as another process's.
     fn write<T>(&self, write: impl FnOnce(&mut Connection) -> Result<T>) -> Result<T> {
         let mut writer = self.writer.lock().unwrap_or_else(|e| e.into_inner());
         let result = write(&mut writer);
+        let mut other = self.other_writes.lock().unwrap_or_else(|e| e.into_inner());
+        if let Ok(now) = data_version(&other.probe) {
+            other.data_version = now;
+        }
         self.generation.fetch_add(1, Ordering::AcqRel);
         result
     }
@@ -304,11 +310,11 @@ impl Store {
                 |row| row.get(0),
             )?;
             let sql = format!(
-                "SELECT iso3 || '/' || year, report FROM reports WHERE {} ORDER BY {order} LIMIT {limit} OFFSET {offset}",
+                "SELECT iso3 || '/' || year, report FROM reports WHERE {} ORDER BY {order} LIMIT ? OFFSET ?",
                 filter.sql
             );
             let mut statement = c.prepare_cached(&sql)?;
-            let rows = statement.query_map(params_from_iter(filter.params.iter()), |row| {
+            let rows = statement.query_map(params_from_iter(paged(&filter.params, offset, limit)), |row| {
                 Ok((row.get::<_, String>(0)?, row.get::<_, Vec<u8>>(1)?))
             })?;
             let mut reports = Vec::new();
@@ -323,7 +329,7 @@ impl Store {
     /// Full-text search: one page of hits for an FTS5 `query` among reports matching `filter`,
     /// best first, with the total count of hits.
     pub fn search(&self, query: &str, filter: &SqlFilter, offset: u64, limit: u64) -> Result<(Vec<SearchHit>, u64)> {
-        let mut params: Vec<rusqlite::types::Value> = vec![query.to_owned().into()];
+        let mut params: Vec<Value> = vec![query.to_owned().into()];
         params.extend(filter.params.iter().cloned());
         self.read(|c| {
             let from = format!(
@@ -343,7 +349,7 @@ impl Store {
                 "WITH page AS (
                      SELECT report_text.rowid AS id, bm25(report_text, 1.0, 2.0) AS score, reports.iso3 AS iso3,
                             reports.year AS year
-                     {from} ORDER BY score, reports.iso3, reports.year LIMIT {limit} OFFSET {offset})
+                     {from} ORDER BY score, reports.iso3, reports.year LIMIT ? OFFSET ?)
                  SELECT reports.iso3, reports.year, reports.tier, -page.score,
                         snippet(report_text, 0, '{HIGHLIGHT_START}', '{HIGHLIGHT_END}', '…', 24),
                         snippet(report_text, 1, '{HIGHLIGHT_START}', '{HIGHLIGHT_END}', '…', 24)
@@ -352,18 +358,21 @@ impl Store {
                  ORDER BY page.score, page.iso3, page.year"
             );
             let mut statement = c.prepare_cached(&sql)?;
-            let hits = statement
-                .query_map(params_from_iter(params.iter()), |row| {
-                    Ok(SearchHit {
-                        iso3: row.get(0)?,
-                        year: row.get(1)?,
-                        tier: row.get(2)?,
-                        score: row.get(3)?,
-                        narrative_snippet: row.get(4)?,
-                        recommendations_snippet: row.get(5)?,
-                    })
-                })?
-                .collect::<rusqlite::Result<Vec<_>>>()?;
+            let rows = statement.query_map(params_from_iter(paged(&params, offset, limit)), |row| {
+                Ok((row.get::<_, String>(0)?, row.get(1)?, row.get(2)?, row.get(3)?, row.get(4)?, row.get(5)?))
+            })?;
+            let mut hits = Vec::new();
+            for row in rows {
+                let (iso3, year, tier, score, narrative_snippet, recommendations_snippet) = row?;
+                let (Ok(country), Ok(year)) = (Iso3::parse(&iso3), ReportYear::new(year)) else { continue };
+                hits.push(SearchHit {
+                    name: ReportName { country, year },
+                    tier,
+                    score,
+                    narrative_snippet,
+                    recommendations_snippet,
+                });
+            }
             Ok((hits, total))
         })
     }
@@ -406,15 +415,18 @@ impl Store {
         offset: u64,
         limit: u64,
     ) -> Result<(Vec<CountryRow>, u64)> {
-        // The latest placement: the newest year, a narrative's tier before a table's.
+        // The latest placement: the newest year's tier as the tier history settles it (history.rs
+        // `settle`): the narrative's, else the tier most tables give, the alphabetically first
+        // source's on a tie.
         let from = format!(
             "FROM (SELECT c.iso3, c.region, latest.year AS latest_year, latest.tier AS latest_tier FROM countries c
-               LEFT JOIN (SELECT iso3, year, tier, min(priority) FROM (
-                   SELECT iso3, year, tier, 0 AS priority FROM reports WHERE tier != 0
-                   UNION ALL SELECT iso3, year, tier, 1 FROM placements) GROUP BY iso3, year) latest
-                 ON latest.iso3 = c.iso3 AND latest.year = (SELECT max(year) FROM (
-                   SELECT year FROM reports WHERE iso3 = c.iso3 AND tier != 0
-                   UNION ALL SELECT year FROM placements WHERE iso3 = c.iso3)))
+               LEFT JOIN (SELECT iso3, year, tier, row_number() OVER (
+                            PARTITION BY iso3 ORDER BY year DESC, narrative DESC, votes DESC, first_source) AS pick
+                          FROM (SELECT iso3, year, tier, 1 AS narrative, 1 AS votes, '' AS first_source
+                                FROM reports WHERE tier != 0
+                                UNION ALL SELECT iso3, year, tier, 0, count(*), min(source)
+                                FROM placements GROUP BY iso3, year, tier)) latest
+                 ON latest.iso3 = c.iso3 AND latest.pick = 1)
              WHERE {}",
             filter.sql
         );
@@ -423,10 +435,9 @@ impl Store {
                 c.query_row(&format!("SELECT count(*) {from}"), params_from_iter(filter.params.iter()), |row| {
                     row.get(0)
                 })?;
-            let sql =
-                format!("SELECT iso3, latest_year, latest_tier {from} ORDER BY {order} LIMIT {limit} OFFSET {offset}");
+            let sql = format!("SELECT iso3, latest_year, latest_tier {from} ORDER BY {order} LIMIT ? OFFSET ?");
             let mut statement = c.prepare_cached(&sql)?;
-            let rows = statement.query_map(params_from_iter(filter.params.iter()), |row| {
+            let rows = statement.query_map(params_from_iter(paged(&filter.params, offset, limit)), |row| {
                 Ok((row.get::<_, String>(0)?, row.get::<_, Option<i32>>(1)?, row.get::<_, Option<i32>>(2)?))
             })?;
             let mut countries = Vec::new();
@@ -659,6 +670,13 @@ fn open_reader(path: &Path) -> Result<Connection> {
     let connection = open_connection(path)?;
     connection.execute_batch("PRAGMA mmap_size = 1073741824;")?;
     Ok(connection)
+}
+
+/// A page query's parameters: the filter's, then LIMIT and OFFSET. Bound, not written into the
+/// SQL, so that every page of a query is one cached statement.
+fn paged(params: &[Value], offset: u64, limit: u64) -> Vec<Value> {
+    let bound = |n: u64| Value::Integer(i64::try_from(n).unwrap_or(i64::MAX));
+    params.iter().cloned().chain([bound(limit), bound(offset)]).collect()
 }
 
 fn data_version(connection: &Connection) -> Result<i64> {
