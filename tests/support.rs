@@ -43,7 +43,24 @@ impl TestServer {
         Self::start_configured(configure, "http", None).await
     }
 
+    /// Starts a server whose configuration `configure` adjusts, without waiting for its health
+    /// check: for configurations under which it would never answer one.
+    pub async fn spawn_with(configure: impl FnOnce(&mut tip_server::ServeConfig)) -> Self {
+        Self::spawn_configured(configure, "http", None).await
+    }
+
     async fn start_configured(
+        configure: impl FnOnce(&mut tip_server::ServeConfig),
+        scheme: &str,
+        client_tls: Option<tonic::transport::ClientTlsConfig>,
+    ) -> Self {
+        let server = Self::spawn_configured(configure, scheme, client_tls).await;
+        server.wait_until_serving().await;
+        server
+    }
+
+    /// Starts a server and connects to it, without waiting for it to become SERVING.
+    async fn spawn_configured(
         configure: impl FnOnce(&mut tip_server::ServeConfig),
         scheme: &str,
         client_tls: Option<tonic::transport::ClientTlsConfig>,
@@ -66,9 +83,7 @@ impl TestServer {
             endpoint = endpoint.tls_config(client_tls).unwrap();
         }
         let channel = endpoint.connect().await.unwrap();
-        let server = Self { address, channel, stop: Some(stop), task: Some(task), _folder: folder };
-        server.wait_until_serving().await;
-        server
+        Self { address, channel, stop: Some(stop), task: Some(task), _folder: folder }
     }
 
     async fn wait_until_serving(&self) {
@@ -140,6 +155,11 @@ impl ServerProcess {
             .unwrap_or_else(|| panic!("unexpected first line {first_line:?}"))
             .to_owned();
         Self { address, child }
+    }
+
+    /// A plaintext channel connected to the server.
+    pub async fn channel(&self) -> Channel {
+        Channel::from_shared(format!("http://{}", self.address)).unwrap().connect().await.unwrap()
     }
 
     /// Sends SIGTERM and returns the exit status.

@@ -1,35 +1,34 @@
 //! Who may write: with a token configured, IngestService requires `authorization: Bearer TOKEN`.
 //! Reads stay open.
 
-use std::sync::Arc;
-
 use sha2::{Digest, Sha256};
 use tonic::service::Interceptor;
 use tonic::{Request, Status};
 
-/// Checks the bearer token of write requests.
-#[derive(Clone)]
+/// Checks the bearer token of write requests; without a token, lets every write through.
+#[derive(Clone, Copy)]
 pub struct WriteAuth {
-    /// SHA-256 of the expected token: comparing digests keeps the comparison's time independent
-    /// of the token's length and content.
-    expected: Arc<[u8; 32]>,
+    /// SHA-256 of the expected token, if any: comparing digests keeps the comparison's time
+    /// independent of the token's length and content.
+    expected: Option<[u8; 32]>,
 }
 
 impl WriteAuth {
-    /// Requires `token` on every write.
-    pub fn new(token: &str) -> Self {
-        Self { expected: Arc::new(Sha256::digest(token.as_bytes()).into()) }
+    /// Requires `token`, if given, on every write; with `None`, writes are open.
+    pub fn new(token: Option<&str>) -> Self {
+        Self { expected: token.map(|token| Sha256::digest(token.as_bytes()).into()) }
     }
 }
 
 impl Interceptor for WriteAuth {
     fn call(&mut self, request: Request<()>) -> Result<Request<()>, Status> {
+        let Some(expected) = &self.expected else { return Ok(request) };
         let Some(value) = request.metadata().get("authorization") else {
             return Err(Status::unauthenticated("writes need the metadata \"authorization: Bearer TOKEN\""));
         };
         let presented = value.to_str().ok().and_then(|v| v.strip_prefix("Bearer ")).unwrap_or_default();
         let digest: [u8; 32] = Sha256::digest(presented.as_bytes()).into();
-        if constant_time_eq(&digest, &self.expected) {
+        if constant_time_eq(&digest, expected) {
             Ok(request)
         } else {
             Err(Status::permission_denied("the bearer token is not the one this server accepts for writes"))
@@ -56,10 +55,17 @@ mod tests {
 
     #[test]
     fn accepts_the_token_and_refuses_others_with_distinct_codes() {
-        let mut auth = WriteAuth::new("s3cret");
+        let mut auth = WriteAuth::new(Some("s3cret"));
         assert!(auth.call(request(Some("Bearer s3cret"))).is_ok());
         assert_eq!(auth.call(request(None)).unwrap_err().code(), tonic::Code::Unauthenticated);
         assert_eq!(auth.call(request(Some("Bearer wrong"))).unwrap_err().code(), tonic::Code::PermissionDenied);
         assert_eq!(auth.call(request(Some("s3cret"))).unwrap_err().code(), tonic::Code::PermissionDenied);
+    }
+
+    #[test]
+    fn without_a_token_writes_are_open() {
+        let mut auth = WriteAuth::new(None);
+        assert!(auth.call(request(None)).is_ok());
+        assert!(auth.call(request(Some("Bearer anything"))).is_ok());
     }
 }

@@ -25,7 +25,7 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tonic::codec::CompressionEncoding;
-use tonic::service::Interceptor;
+use tonic::server::NamedService;
 use tonic_health::ServingStatus;
 
 pub use catalog::Catalog;
@@ -105,21 +105,49 @@ pub struct TlsFiles {
 }
 
 impl ServeConfig {
+    /// The default [`request_timeout`](Self::request_timeout).
+    pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+    /// The default [`max_concurrent_requests`](Self::max_concurrent_requests).
+    pub const DEFAULT_MAX_CONCURRENT_REQUESTS: usize = 256;
+    /// The default [`shutdown_grace`](Self::shutdown_grace).
+    pub const DEFAULT_SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+    /// The default [`max_ingest_message`](Self::max_ingest_message): 16 MiB.
+    pub const DEFAULT_MAX_INGEST_MESSAGE: usize = 16 << 20;
+    /// The default [`max_message`](Self::max_message): 4 MiB.
+    pub const DEFAULT_MAX_MESSAGE: usize = 4 << 20;
+    /// The default [`cache_entries`](Self::cache_entries).
+    pub const DEFAULT_CACHE_ENTRIES: usize = 512;
+
     /// The defaults, on the database at `db`.
     pub fn new(db: impl Into<PathBuf>) -> Self {
         Self {
             db: db.into(),
             auth_token: None,
             read_only: false,
-            request_timeout: Duration::from_secs(30),
-            max_concurrent_requests: 256,
-            shutdown_grace: Duration::from_secs(10),
-            max_ingest_message: 16 * 1024 * 1024,
-            max_message: 4 * 1024 * 1024,
+            request_timeout: Self::DEFAULT_REQUEST_TIMEOUT,
+            max_concurrent_requests: Self::DEFAULT_MAX_CONCURRENT_REQUESTS,
+            shutdown_grace: Self::DEFAULT_SHUTDOWN_GRACE,
+            max_ingest_message: Self::DEFAULT_MAX_INGEST_MESSAGE,
+            max_message: Self::DEFAULT_MAX_MESSAGE,
             tls: None,
-            cache_entries: 512,
+            cache_entries: Self::DEFAULT_CACHE_ENTRIES,
         }
     }
+}
+
+/// The names the health service reports on: "" (the server as a whole) and each `tip.v1`
+/// service actually served.
+fn served_services(read_only: bool) -> Vec<&'static str> {
+    let mut names = vec![
+        "",
+        <ReportServiceServer<services::Reports> as NamedService>::NAME,
+        <CountryServiceServer<services::Countries> as NamedService>::NAME,
+        <InsightServiceServer<services::Insights> as NamedService>::NAME,
+    ];
+    if !read_only {
+        names.push(<IngestServiceServer<services::Ingest> as NamedService>::NAME);
+    }
+    names
 }
 
 /// Opens the store and serves it on `listener` until `shutdown` completes. The health service
@@ -137,13 +165,15 @@ pub async fn serve(
 
     let (health, health_service) = tonic_health::server::health_reporter();
     health.set_service_status("", ServingStatus::NotServing).await;
+    let served = served_services(config.read_only);
     let loader = {
         let health = health.clone();
+        let served = served.clone();
         tokio::spawn(async move {
             match tokio::task::spawn_blocking(move || seeds::load_bundled(&store)).await {
                 Ok(Ok(summary)) => {
                     tracing::info!(%summary, "data ready");
-                    set_health(&health, ServingStatus::Serving).await;
+                    set_health(&health, &served, ServingStatus::Serving).await;
                 }
                 Ok(Err(error)) => tracing::error!(%error, "loading the bundled data failed; health stays NOT_SERVING"),
                 Err(error) => tracing::error!(%error, "the loader task failed; health stays NOT_SERVING"),
@@ -164,21 +194,18 @@ pub async fn serve(
     let countries = configured!(CountryServiceServer::new(services::Countries(catalog.clone())), config.max_message);
     let insights = configured!(InsightServiceServer::new(services::Insights(catalog.clone())), config.max_message);
     let ingest = (!config.read_only).then(|| {
-        let auth = config.auth_token.as_deref().map(auth::WriteAuth::new);
         let service = IngestServiceServer::new(services::Ingest(catalog));
         let service = configured!(service, config.max_ingest_message);
         // Without a token, writes are open: `main` allows that on loopback addresses only.
-        tonic::service::interceptor::InterceptedService::new(service, move |request| match &auth {
-            Some(auth) => auth.clone().call(request),
-            None => Ok(request),
-        })
+        let auth = auth::WriteAuth::new(config.auth_token.as_deref());
+        tonic::service::interceptor::InterceptedService::new(service, auth)
     });
 
     let signal = {
         let health = health.clone();
         async move {
             shutdown.await;
-            set_health(&health, ServingStatus::NotServing).await;
+            set_health(&health, &served, ServingStatus::NotServing).await;
             let _ = stopping_sender.send(true);
         }
     };
@@ -221,10 +248,8 @@ pub async fn serve(
     result
 }
 
-async fn set_health(health: &tonic_health::server::HealthReporter, status: ServingStatus) {
-    for service in
-        ["", "tip.v1.ReportService", "tip.v1.CountryService", "tip.v1.InsightService", "tip.v1.IngestService"]
-    {
+async fn set_health(health: &tonic_health::server::HealthReporter, services: &[&str], status: ServingStatus) {
+    for service in services {
         health.set_service_status(service, status).await;
     }
 }

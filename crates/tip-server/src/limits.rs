@@ -80,14 +80,20 @@ where
 
 /// tonic answers a message over the size limit with OUT_OF_RANGE; gRPC's own servers, and
 /// clients' retry logic, expect RESOURCE_EXHAUSTED for it. The status is in the response head
-/// (trailers-only responses) or in the trailers.
-fn oversized_as_resource_exhausted(response: Response<tonic::body::Body>) -> Response<tonic::body::Body> {
-    let (mut parts, body) = response.into_parts();
-    relabel_oversized(&mut parts.headers);
-    Response::from_parts(parts, crate::trailers::on_trailers(body, relabel_oversized))
+/// (trailers-only responses, whose body has no trailers) or else in the trailers.
+fn oversized_as_resource_exhausted(mut response: Response<tonic::body::Body>) -> Response<tonic::body::Body> {
+    if crate::trailers::grpc_code(response.headers()).is_some() {
+        relabel_oversized(response.headers_mut());
+        return response;
+    }
+    response.map(|body| crate::trailers::on_trailers(body, relabel_oversized))
 }
 
 fn relabel_oversized(headers: &mut http::HeaderMap) {
+    if crate::trailers::grpc_code(headers) != Some(Code::OutOfRange) {
+        return;
+    }
+    // Rare: only now is the message worth decoding.
     let oversized = tonic::Status::from_header_map(headers).is_some_and(|status| {
         status.code() == Code::OutOfRange && status.message().starts_with("Error, decoded message length too large")
     });

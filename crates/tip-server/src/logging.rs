@@ -77,12 +77,12 @@ where
 
 /// Logs the call's status and latency if `headers` carry a grpc-status; says whether they did.
 fn log_status(headers: &http::HeaderMap, started: Instant) -> bool {
-    let Some(status) = tonic::Status::from_header_map(headers) else { return false };
+    let Some(status) = crate::trailers::grpc_code(headers) else { return false };
     let latency_us = started.elapsed().as_micros() as u64;
-    if matches!(status.code(), tonic::Code::Internal | tonic::Code::Unknown | tonic::Code::DataLoss) {
-        tracing::warn!(status = ?status.code(), latency_us, "request");
+    if matches!(status, tonic::Code::Internal | tonic::Code::Unknown | tonic::Code::DataLoss) {
+        tracing::warn!(?status, latency_us, "request");
     } else {
-        tracing::info!(status = ?status.code(), latency_us, "request");
+        tracing::info!(?status, latency_us, "request");
     }
     true
 }

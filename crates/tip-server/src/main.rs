@@ -8,8 +8,12 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{Parser, Subcommand};
+use tip_server::ServeConfig;
 use tokio::net::TcpListener;
 use tracing_subscriber::EnvFilter;
+
+/// The SQLite database file of every command unless `--db` says otherwise.
+const DEFAULT_DB: &str = "data/tip-atlas.sqlite";
 
 /// TIP Atlas: the U.S. State Department's Trafficking in Persons Report as typed data over gRPC.
 #[derive(Parser)]
@@ -27,7 +31,7 @@ enum Command {
         #[arg(long, default_value = "127.0.0.1:50051")]
         listen: SocketAddr,
         /// The SQLite database file; its folder is created.
-        #[arg(long, default_value = "data/tip-atlas.sqlite")]
+        #[arg(long, default_value = DEFAULT_DB)]
         db: PathBuf,
         /// Require "authorization: Bearer TOKEN" on IngestService (reads stay open).
         #[arg(long, env = "TIP_ATLAS_TOKEN", hide_env_values = true)]
@@ -36,19 +40,19 @@ enum Command {
         #[arg(long)]
         read_only: bool,
         /// The longest a request may run, in seconds.
-        #[arg(long, default_value_t = 30)]
+        #[arg(long, default_value_t = ServeConfig::DEFAULT_REQUEST_TIMEOUT.as_secs())]
         request_timeout_secs: u64,
         /// Requests in flight before new ones are shed with UNAVAILABLE.
-        #[arg(long, default_value_t = 256)]
+        #[arg(long, default_value_t = ServeConfig::DEFAULT_MAX_CONCURRENT_REQUESTS)]
         max_concurrent_requests: usize,
         /// After SIGTERM, seconds for unary calls to finish before the server closes anyway.
-        #[arg(long, default_value_t = 10)]
+        #[arg(long, default_value_t = ServeConfig::DEFAULT_SHUTDOWN_GRACE.as_secs())]
         shutdown_grace_secs: u64,
         /// Largest IngestService message, in MiB.
-        #[arg(long, default_value_t = 16)]
+        #[arg(long, default_value_t = ServeConfig::DEFAULT_MAX_INGEST_MESSAGE >> 20)]
         max_ingest_message_mib: usize,
         /// Largest message of the other services, in MiB.
-        #[arg(long, default_value_t = 4)]
+        #[arg(long, default_value_t = ServeConfig::DEFAULT_MAX_MESSAGE >> 20)]
         max_message_mib: usize,
         /// Serve TLS with this PEM certificate chain (with --tls-key).
         #[arg(long, requires = "tls_key")]
@@ -58,7 +62,7 @@ enum Command {
         tls_key: Option<PathBuf>,
         /// Reports, and search pages, kept in memory for repeated requests while the data is
         /// unchanged (0: none).
-        #[arg(long, default_value_t = 512)]
+        #[arg(long, default_value_t = ServeConfig::DEFAULT_CACHE_ENTRIES)]
         cache_entries: usize,
     },
     /// Parse documents without writing and print their diagnostics; exit 1 if any has errors.
@@ -73,7 +77,7 @@ enum Command {
     /// Write the store's reports or tier placements as NDJSON or CSV on standard output.
     Export {
         /// The SQLite database file.
-        #[arg(long, default_value = "data/tip-atlas.sqlite")]
+        #[arg(long, default_value = DEFAULT_DB)]
         db: PathBuf,
         /// Output format.
         #[arg(long, value_enum, default_value = "ndjson")]
@@ -85,7 +89,7 @@ enum Command {
     /// Load documents and CSV tier tables into the store (idempotent by content hash).
     Ingest {
         /// The SQLite database file; its folder is created.
-        #[arg(long, default_value = "data/tip-atlas.sqlite")]
+        #[arg(long, default_value = DEFAULT_DB)]
         db: PathBuf,
         /// Files or folders (read recursively); `.csv` files are tier tables.
         #[arg(required = true)]
@@ -99,21 +103,10 @@ fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
-    let cli = Cli::parse();
-    match &cli.command {
-        Command::Check { json, paths } => return commands::check::run(paths, *json),
-        Command::Ingest { db, paths } => return commands::ingest::run(db, paths),
-        Command::Export { db, format, what } => return commands::export::run(db, *format, *what),
-        Command::Serve { .. } => {}
-    }
-    let runtime = match tokio::runtime::Runtime::new() {
-        Ok(runtime) => runtime,
-        Err(error) => {
-            eprintln!("tip-atlas: cannot start the async runtime: {error}");
-            return ExitCode::FAILURE;
-        }
-    };
-    match cli.command {
+    match Cli::parse().command {
+        Command::Check { json, paths } => commands::check::run(&paths, json),
+        Command::Ingest { db, paths } => commands::ingest::run(&db, &paths),
+        Command::Export { db, format, what } => commands::export::run(&db, format, what),
         Command::Serve {
             listen,
             db,
@@ -128,8 +121,7 @@ fn main() -> ExitCode {
             tls_key,
             cache_entries,
         } => {
-            let config = tip_server::ServeConfig {
-                db,
+            let config = ServeConfig {
                 auth_token: auth_token.filter(|t| !t.is_empty()),
                 read_only,
                 request_timeout: Duration::from_secs(request_timeout_secs),
@@ -139,14 +131,20 @@ fn main() -> ExitCode {
                 max_message: max_message_mib << 20,
                 tls: tls_cert.zip(tls_key).map(|(cert, key)| tip_server::TlsFiles { cert, key }),
                 cache_entries,
+                ..ServeConfig::new(db)
             };
-            runtime.block_on(serve(listen, config))
+            match tokio::runtime::Runtime::new() {
+                Ok(runtime) => runtime.block_on(serve(listen, config)),
+                Err(error) => {
+                    eprintln!("tip-atlas: cannot start the async runtime: {error}");
+                    ExitCode::FAILURE
+                }
+            }
         }
-        Command::Check { .. } | Command::Ingest { .. } | Command::Export { .. } => ExitCode::SUCCESS,
     }
 }
 
-async fn serve(listen: SocketAddr, config: tip_server::ServeConfig) -> ExitCode {
+async fn serve(listen: SocketAddr, config: ServeConfig) -> ExitCode {
     if !listen.ip().is_loopback() && !config.read_only && config.auth_token.is_none() {
         eprintln!(
             "tip-atlas: refusing to serve writes on {listen} without a token: anyone who reaches this \

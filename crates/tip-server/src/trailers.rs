@@ -1,10 +1,18 @@
 //! A response body that hands its gRPC trailers to a function on their way out: where the final
-//! status of a call lives, unless the head already carried it (trailers-only responses).
+//! status of a call lives, unless the head already carried it (trailers-only responses). And
+//! [`grpc_code`], to read that status cheaply.
 
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use http::HeaderMap;
+
+/// The gRPC status code in `headers` (a response head or its trailers), if they carry one. Reads
+/// only `grpc-status`: unlike `tonic::Status::from_header_map`, it neither clones the map nor
+/// decodes the message and details.
+pub fn grpc_code(headers: &HeaderMap) -> Option<tonic::Code> {
+    headers.get("grpc-status").map(|value| tonic::Code::from_bytes(value.as_bytes()))
+}
 
 /// Wraps `body` so that `on_trailers` sees, and may change, its trailers.
 pub fn on_trailers(
