@@ -45,6 +45,7 @@ use std::path::{Path, PathBuf};
 use tip_ingest::Hints;
 use tip_ingest::tier_table::bundled_placements;
 use tip_model::pb::Tier;
+use tip_model::tier::{tier_label, tier_rank};
 use tip_model::{Country, CountryRegistry, ReportYear};
 
 /// The seed of every document's generator ("tipatlas").
@@ -176,26 +177,6 @@ fn tier_of(country: &Country, year: i32) -> Tier {
     });
     // The Watch List began with the 2004 report.
     if year < 2004 && tier == Tier::Tier2WatchList { Tier::Tier2 } else { tier }
-}
-
-fn rank(tier: Tier) -> u8 {
-    match tier {
-        Tier::Tier1 => 1,
-        Tier::Tier2 => 2,
-        Tier::Tier2WatchList => 3,
-        Tier::Tier3 => 4,
-        _ => 0,
-    }
-}
-
-fn mixed_tier(tier: Tier) -> &'static str {
-    match tier {
-        Tier::Tier1 => "Tier 1",
-        Tier::Tier2 => "Tier 2",
-        Tier::Tier2WatchList => "Tier 2 Watch List",
-        Tier::Tier3 => "Tier 3",
-        _ => "Special Case",
-    }
 }
 
 /// The name the narratives use: the registry's, or its first alias without commas or
@@ -692,7 +673,7 @@ impl Writer {
         if self.year >= 2017 {
             let (previous, streak) = self.history();
             let name = self.name.clone();
-            let tier = mixed_tier(self.tier);
+            let tier = tier_label(self.tier);
             let covid = if self.year >= 2021 {
                 ", considering the impact of the COVID-19 pandemic, if any, on its anti-trafficking capacity"
             } else {
@@ -714,8 +695,8 @@ impl Writer {
                     format!("remained on {tier} for the {} consecutive year", ordinal(streak))
                 }
                 Some(previous) if previous == self.tier => format!("remained on {tier}"),
-                Some(previous) if rank(previous) == 0 => format!("was placed on {tier}"),
-                Some(previous) if rank(previous) > rank(self.tier) => format!("was upgraded to {tier}"),
+                Some(previous) if tier_rank(previous).is_none() => format!("was placed on {tier}"),
+                Some(previous) if tier_rank(previous) < tier_rank(self.tier) => format!("was upgraded to {tier}"),
                 Some(_) => format!("was downgraded to {tier}"),
                 None => format!("was placed on {tier}"),
             };
@@ -844,25 +825,25 @@ impl Writer {
             self.blank();
             let title = format!(
                 "{upper} ({})   [Extracted from U.S. State Dept Trafficking in Persons Report, June {year}]",
-                mixed_tier(self.tier).to_uppercase()
+                tier_label(self.tier).to_uppercase()
             );
             self.line(&title);
             return;
         }
         let heading = match self.era {
-            Era::Early => format!("{name} ({})", mixed_tier(self.tier)),
+            Era::Early => format!("{name} ({})", tier_label(self.tier)),
             Era::SubHeadings => match self.tier {
                 Tier::Tier2WatchList => format!("{upper} (TIER 2 - WATCH LIST)"),
-                tier => format!("{upper} ({})", mixed_tier(tier).to_uppercase()),
+                tier => format!("{upper} ({})", tier_label(tier).to_uppercase()),
             },
-            Era::Inline => format!("{} ({})", if year < 2012 { &upper } else { &name }, mixed_tier(self.tier)),
-            Era::Colon => format!("{upper}: {}", mixed_tier(self.tier).to_uppercase()),
+            Era::Inline => format!("{} ({})", if year < 2012 { &upper } else { &name }, tier_label(self.tier)),
+            Era::Colon => format!("{upper}: {}", tier_label(self.tier).to_uppercase()),
             Era::Gvnet if special && year == 2021 && source == 1 => format!("SPECIAL CASE: {upper}"),
-            Era::Gvnet if source == 1 => format!("{name} ({})", mixed_tier(self.tier)),
+            Era::Gvnet if source == 1 => format!("{name} ({})", tier_label(self.tier)),
             Era::Gvnet => {
                 let gvnet = format!(
                     "[ Human Trafficking, Country-by-Country ]\n\n{upper} ({}) Extracted in part  from the U.S. State Dept {year} TIP Report",
-                    mixed_tier(self.tier)
+                    tier_label(self.tier)
                 );
                 gvnet
             }

@@ -46,22 +46,20 @@ pub fn decode(bytes: &[u8]) -> Decoded {
     let mut errors = Vec::new();
     let mut warnings = Vec::new();
     let (raw, encoding) = if let Some(rest) = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]) {
-        (utf8_or_1252(rest, &mut warnings), Encoding::Utf8Bom)
+        (utf8_or_1252(rest, &mut warnings).0, Encoding::Utf8Bom)
     } else if let Some(rest) = bytes.strip_prefix(&[0xFF, 0xFE]) {
         (utf16(rest, u16::from_le_bytes, &mut errors), Encoding::Utf16Le)
     } else if let Some(rest) = bytes.strip_prefix(&[0xFE, 0xFF]) {
         (utf16(rest, u16::from_be_bytes, &mut errors), Encoding::Utf16Be)
     } else {
-        match std::str::from_utf8(bytes) {
-            Ok(text) => (text.to_owned(), Encoding::Utf8),
-            Err(_) => (utf8_or_1252(bytes, &mut warnings), Encoding::Windows1252),
+        match utf8_or_1252(bytes, &mut warnings) {
+            (text, true) => (text, Encoding::Utf8),
+            (text, false) => (text, Encoding::Windows1252),
         }
     };
     let text = normalize_line_ends(raw);
     if let Some(offset) = memchr::memchr(0, text.as_bytes()) {
-        let hint = if bytes.iter().step_by(2).chain(bytes.iter().skip(1).step_by(2)).filter(|&&b| b == 0).count() * 3
-            > bytes.len()
-        {
+        let hint = if memchr::memchr_iter(0, bytes).count() * 3 > bytes.len() {
             " (it looks like UTF-16 without a byte-order mark: save it with a BOM or as UTF-8)"
         } else {
             ""
@@ -76,10 +74,11 @@ pub fn decode(bytes: &[u8]) -> Decoded {
     Decoded { text, encoding, errors, warnings }
 }
 
-/// Valid UTF-8 as is; otherwise every byte as Windows-1252, with a warning at the first bad byte.
-fn utf8_or_1252(bytes: &[u8], warnings: &mut Vec<(usize, String)>) -> String {
+/// Valid UTF-8 as is (and `true`); otherwise every byte as Windows-1252 (and `false`), with a
+/// warning at the first bad byte.
+fn utf8_or_1252(bytes: &[u8], warnings: &mut Vec<(usize, String)>) -> (String, bool) {
     match std::str::from_utf8(bytes) {
-        Ok(text) => text.to_owned(),
+        Ok(text) => (text.to_owned(), true),
         Err(error) => {
             let valid = error.valid_up_to();
             warnings.push((
@@ -89,7 +88,7 @@ fn utf8_or_1252(bytes: &[u8], warnings: &mut Vec<(usize, String)>) -> String {
                     bytes[valid]
                 ),
             ));
-            bytes.iter().map(|&b| windows_1252(b)).collect()
+            (bytes.iter().map(|&b| windows_1252(b)).collect(), false)
         }
     }
 }

@@ -326,7 +326,7 @@ impl Paragraph {
         self.text.push(' ');
         let offset = self.text.len();
         self.text.push_str(&next.text);
-        self.spans.extend(next.spans.into_iter().map(|span| Span { offset, ..span }));
+        self.spans.extend(next.spans.into_iter().map(|span| Span { offset: offset + span.offset, ..span }));
     }
 
     /// The line and column of a byte offset of the text. Exact before the text is cleaned; after
@@ -467,18 +467,7 @@ fn section_heading(line: &Line, registry: &CountryRegistry) -> Option<SectionHea
     let bare = trimmed.trim_end_matches(':').trim();
     // The longest title has 27 characters, so no more than 108 bytes: a longer line is text.
     let lower = if bare.len() <= 108 { bare.to_lowercase() } else { String::new() };
-    let kind = match lower.as_str() {
-        "prioritized recommendations" | "recommendations" | "priority recommendations" => {
-            Some(SectionKind::Recommendations)
-        }
-        "prosecution" | "prosecutions" => Some(SectionKind::Prosecution),
-        "protection" => Some(SectionKind::Protection),
-        "prevention" => Some(SectionKind::Prevention),
-        "trafficking profile" => Some(SectionKind::TraffickingProfile),
-        "government efforts" => Some(SectionKind::GovernmentEfforts),
-        _ => None,
-    };
-    if let Some(kind) = kind {
+    if let Some(kind) = section_kind(&lower) {
         return Some(SectionHeading { kind, title: bare.to_owned(), inline: None });
     }
     // Most lines do not open with the word: a regex would still pay for the whole line.
@@ -494,6 +483,21 @@ fn section_heading(line: &Line, registry: &CountryRegistry) -> Option<SectionHea
         title: collapse_spaces(caps.name("title")?.as_str()),
         inline,
     })
+}
+
+/// The section a title names, in lower case ("prosecution", "trafficking profile").
+fn section_kind(lower: &str) -> Option<SectionKind> {
+    match lower {
+        "prioritized recommendations" | "recommendations" | "priority recommendations" => {
+            Some(SectionKind::Recommendations)
+        }
+        "prosecution" | "prosecutions" => Some(SectionKind::Prosecution),
+        "protection" => Some(SectionKind::Protection),
+        "prevention" => Some(SectionKind::Prevention),
+        "trafficking profile" => Some(SectionKind::TraffickingProfile),
+        "government efforts" => Some(SectionKind::GovernmentEfforts),
+        _ => None,
+    }
 }
 
 /// Whether text opens with `word` (ASCII, lower case) in any case, as a case-insensitive regex
@@ -525,10 +529,10 @@ pub(crate) fn may_have_glued_heading(text: &str) -> bool {
     TITLE_WORDS.is_match(text)
 }
 
-/// A section heading that PDF extraction glued into the running text, with its byte offset in
-/// the paragraph.
+/// A section heading that PDF extraction glued into the running text, with where it starts in
+/// the document.
 pub(crate) struct GluedHeading {
-    pub offset: usize,
+    pub position: Position,
     pub title: String,
 }
 
@@ -575,16 +579,10 @@ pub(crate) fn split_glued_headings(
         if !before.text.is_empty() {
             blocks.push(Block::Paragraph(before));
         }
+        // The titles are the capitalized words or "RECOMMENDATIONS FOR X".
         let bare = title.to_lowercase();
-        let kind = match bare.as_str() {
-            "prosecution" | "prosecutions" => SectionKind::Prosecution,
-            "protection" => SectionKind::Protection,
-            "prevention" => SectionKind::Prevention,
-            "trafficking profile" => SectionKind::TraffickingProfile,
-            "government efforts" => SectionKind::GovernmentEfforts,
-            _ => SectionKind::Recommendations,
-        };
-        glued.push(GluedHeading { offset: start, title: title.clone() });
+        let kind = section_kind(&bare).unwrap_or(SectionKind::Recommendations);
+        glued.push(GluedHeading { position: paragraph.position(start), title: title.clone() });
         blocks.push(Block::Heading(SectionHeading { kind, title, inline: None }));
         last = rest;
     }
@@ -673,4 +671,25 @@ pub(crate) fn ends_sentence(text: &str) -> bool {
 /// Collapses runs of white space into one space and trims the ends.
 pub(crate) fn collapse_spaces(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn places_offsets_in_a_joined_line_with_a_run_of_spaces() {
+        let first = Line { number: 4, text: Cow::Borrowed("The government did not") };
+        let second = Line { number: 5, text: Cow::Borrowed("report any  convictions in 2023.") };
+        let mut paragraph = Paragraph::from_line(&first, 0);
+        paragraph.join(&second);
+        assert_eq!(paragraph.text, "The government did not report any convictions in 2023.");
+        let at = |word: &str| paragraph.position(paragraph.text.find(word).unwrap());
+        assert_eq!(at("government"), Position { line: 4, column: 5 });
+        assert_eq!(at("report"), Position { line: 5, column: 1 });
+        assert_eq!(at("any"), Position { line: 5, column: 8 });
+        // Past the two spaces, the column of the line, not of the collapsed text.
+        assert_eq!(at("convictions"), Position { line: 5, column: 13 });
+        assert_eq!(at("2023"), Position { line: 5, column: 28 });
+    }
 }

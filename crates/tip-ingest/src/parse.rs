@@ -136,14 +136,16 @@ impl Reader<'_> {
         let body: Vec<&Line> = continued.iter().chain(&lines[rest..]).collect();
         let blocks = layout::blocks(&body, self.registry);
         self.body(blocks);
-        let intro = self.report.paragraphs.join("\n");
         let whole = self.whole_text();
+        // The opening paragraphs, joined as `whole` joins them: its beginning.
+        let opening = &self.report.paragraphs;
+        let intro = &whole[..opening.iter().map(String::len).sum::<usize>() + opening.len().saturating_sub(1)];
 
         let country = self.settle_country(header.country, &whole, hints);
         self.settle_tier(header.tier, &whole);
         let year = self.settle_year(header.year, hints, country);
-        self.report.finding = statements::finding(if intro.is_empty() { &whole } else { &intro })
-            .map_or(StandardsFinding::Unspecified, |(finding, _)| finding) as i32;
+        self.report.finding = statements::finding(if intro.is_empty() { &whole } else { intro })
+            .unwrap_or(StandardsFinding::Unspecified) as i32;
         self.settle_completeness(lines, year.map(ReportYear::get));
 
         if let Some(country) = country {
@@ -338,7 +340,7 @@ impl Reader<'_> {
                 }
                 recommendations.extend(items);
             }
-            section.paragraphs = paragraphs.iter().map(|p| p.text.clone()).collect();
+            section.paragraphs = std::mem::take(paragraphs).into_iter().map(|p| p.text).collect();
         }
         self.report.sections = sections.into_iter().map(|(section, _)| section).collect();
         self.report.recommendations = recommendations.into_iter().map(|text| Recommendation { text }).collect();
@@ -381,11 +383,10 @@ impl Reader<'_> {
         if !layout::may_have_glued_heading(&paragraph.text) {
             return vec![Block::Paragraph(paragraph)];
         }
-        let spans = paragraph.clone();
         let (blocks, glued) = layout::split_glued_headings(paragraph, self.registry);
         for heading in glued {
             self.diagnostics.warn(
-                spans.position(heading.offset),
+                heading.position,
                 "glued-heading",
                 format!("the section heading {:?} is glued into the text: read as a heading", heading.title),
             );
@@ -396,7 +397,7 @@ impl Reader<'_> {
     /// The opening paragraphs and every section, as one text for sentence searches.
     fn whole_text(&self) -> String {
         let sections = self.report.sections.iter().flat_map(|s| s.paragraphs.iter());
-        self.report.paragraphs.iter().chain(sections).cloned().collect::<Vec<_>>().join("\n")
+        self.report.paragraphs.iter().chain(sections).map(String::as_str).collect::<Vec<_>>().join("\n")
     }
 
     fn settle_country(

@@ -91,9 +91,8 @@ pub(crate) fn tier_statement(text: &str) -> Option<TierStatement> {
         .min_by_key(|statement| statement.offset)
 }
 
-/// The finding on the minimum standards, read from the first sentence that mentions them, with
-/// its byte offset.
-pub(crate) fn finding(text: &str) -> Option<(StandardsFinding, usize)> {
+/// The finding on the minimum standards, read from the first sentence that mentions them.
+pub(crate) fn finding(text: &str) -> Option<StandardsFinding> {
     let at = text.find("minimum standards")?;
     let start = text[..at].rfind(". ").map_or(0, |i| i + 2);
     let end = text[at..].find(". ").map_or(text.len(), |i| at + i);
@@ -115,7 +114,7 @@ pub(crate) fn finding(text: &str) -> Option<(StandardsFinding, usize)> {
     } else {
         return None;
     };
-    Some((finding, start))
+    Some(finding)
 }
 
 static COUNTRY_SUBJECTS: LazyLock<[Regex; 3]> = LazyLock::new(|| {
@@ -197,7 +196,7 @@ mod tests {
                 StandardsFinding::SignificantEfforts,
             ),
         ] {
-            assert_eq!(finding(text).map(|f| f.0), Some(expected), "{text}");
+            assert_eq!(finding(text), Some(expected), "{text}");
         }
     }
 
