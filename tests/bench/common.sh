@@ -34,20 +34,12 @@ apt_install() {
   fi
 }
 
-# The Python venv of tests/run (.tools/venv) with grpcio and the health stubs.
+# The Python venv of tests/run (.tools/venv) with grpcio and the health stubs, installed by
+# tests/run itself where missing.
 python_env() {
-  if ! "$VENV/bin/python" -c 'import sys' 2>/dev/null; then
-    say "creating the Python venv $VENV"
-    python3 -m venv "$VENV" >&2 || {
-      apt-get update >&2
-      DEBIAN_FRONTEND=noninteractive apt-get install -y python3-venv >&2
-      rm -rf "$VENV"
-      python3 -m venv "$VENV" >&2
-    }
-  fi
   if ! "$VENV/bin/python" -c 'import grpc, grpc_health.v1' 2>/dev/null; then
-    say "installing grpcio and grpcio-health-checking into $VENV"
-    "$VENV/bin/python" -m pip install --disable-pip-version-check -q grpcio grpcio-health-checking >&2
+    say "installing the test tools (TIP_ATLAS_TOOLS_ONLY=1 tests/run)"
+    TIP_ATLAS_TOOLS_ONLY=1 bash "$ROOT/tests/run" >&2
   fi
   PYTHON="$VENV/bin/python"
 }
