@@ -12,7 +12,7 @@ fuzz_target!(|bytes: &[u8]| {
     for hints in [Hints::default(), hinted] {
         let parsed = parse_document(bytes, &hints);
         if parsed.is_ok() {
-            assert!(parsed.report_name().is_some(), "a document without errors has a name");
+            assert!(parsed.storable_name().is_some(), "a document without errors has a name");
         }
         let text = decode(bytes).text;
         let lines: Vec<&str> = text.split('\n').collect();
