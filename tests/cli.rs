@@ -90,5 +90,5 @@ fn ingest_is_idempotent_and_export_gives_ndjson_and_csv() {
     .unwrap();
     let mut lines = csv.lines();
     assert_eq!(lines.next(), Some("report_year,iso3,tier,source,tier_as_published"));
-    assert_eq!(lines.count(), 3778);
+    assert_eq!(lines.count(), 4142);
 }

@@ -124,6 +124,6 @@ async fn the_bundled_tier_history_is_loaded_on_first_start() {
     let server = TestServer::start().await;
     let connection = rusqlite::Connection::open(server.db_path()).unwrap();
     let placements: i64 = connection.query_row("SELECT count(*) FROM placements", [], |r| r.get(0)).unwrap();
-    assert_eq!(placements, 3778);
+    assert_eq!(placements, 4142);
     server.stop().await;
 }

@@ -187,6 +187,6 @@ mod tests {
     fn the_bundled_table_loads_whole() {
         let table = parse_tier_table(BUNDLED_TIER_TABLE, "bundled").unwrap();
         assert_eq!(table.rejected, []);
-        assert_eq!(table.placements.len(), 3778);
+        assert_eq!(table.placements.len(), 4142);
     }
 }
