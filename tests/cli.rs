@@ -13,6 +13,14 @@ fn tip_atlas(args: &[&str]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_tip-atlas")).args(args).output().unwrap()
 }
 
+/// Manifest years that later reference data showed wrong: (file, report year, why).
+const MANIFEST_CORRECTIONS: &[(&str, i64, &str)] = &[(
+    "SEYCHELLES_2022_gvnet_header-says-2021.txt",
+    2023,
+    "the manifest guessed 2022 for this stale-titled GVnet page, but the 2022 state.gov page has \
+     Seychelles on Tier 2 and the 2023 report is the one saying it 'was upgraded to Tier 1'",
+)];
+
 #[test]
 fn check_json_agrees_with_the_manifest_on_every_narrative() {
     let folder = shared_data().join("narratives");
@@ -36,7 +44,11 @@ fn check_json_agrees_with_the_manifest_on_every_narrative() {
         let country = registry.resolve(&record[column("country")]).unwrap();
         let tier = parse_tier(&record[column("tier_as_stated")]).unwrap();
         assert_eq!(line["country"], country.iso3.as_str(), "{file}");
-        assert_eq!(line["year"], record[column("report_year")].parse::<i64>().unwrap(), "{file}");
+        let year = MANIFEST_CORRECTIONS
+            .iter()
+            .find(|(corrected, ..)| corrected == file)
+            .map_or_else(|| record[column("report_year")].parse::<i64>().unwrap(), |&(_, year, _)| year);
+        assert_eq!(line["year"], year, "{file}");
         assert_eq!(line["tier"], tier.as_str_name(), "{file}");
         let complete = record[column("complete")].starts_with("yes");
         assert_eq!(line["completeness"] == "COMPLETENESS_COMPLETE", complete, "{file}: {}", line["completeness"]);

@@ -560,3 +560,15 @@ fn headings_accept_st_abbreviations() {
         assert_eq!((parsed.report.country.as_str(), parsed.report.tier()), ("countries/LCA", Tier::Tier2), "{heading}");
     }
 }
+
+#[test]
+fn a_stale_title_year_gives_way_to_the_year_the_table_shows_the_stated_change() {
+    // GVnet labels this page "2021 TIP Report", but the table has Seychelles on Tier 2 in 2021
+    // and 2022, and on Tier 1 from 2023: the text's "upgraded to Tier 1" is the 2023 report's.
+    let text = "Seychelles (Tier 1) Extracted in part from the U.S. State Dept 2021 TIP Report\n\nThe Government of Seychelles fully meets the minimum standards for the elimination of trafficking. Therefore Seychelles was upgraded to Tier 1.\n";
+    let parsed = parse(text);
+    assert_ok(&parsed);
+    assert_eq!(parsed.report.year, 2023);
+    let conflict = warning(&parsed, "year-conflict");
+    assert!(conflict.message.contains("kept 2023"), "{}", conflict.message);
+}

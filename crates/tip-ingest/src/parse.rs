@@ -5,7 +5,7 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 use sha2::{Digest, Sha256};
-use tip_model::pb::{Completeness, Recommendation, Report, Section, SectionKind, Source, StandardsFinding, Tier};
+use tip_model::pb::{Completeness, Recommendation, Report, Section, SectionKind, Source, StandardsFinding, Tier, TierChange};
 use tip_model::tier::tier_label;
 use tip_model::{Country, CountryRegistry, ReportName, ReportYear, parse_tier};
 
@@ -490,8 +490,13 @@ impl Reader<'_> {
                     self.diagnostics.warn(at, "year-conflict", format!("{message}: kept the hint's {hint}"));
                     return Some(hint);
                 }
-                _ => self.diagnostics.warn(at, "year-conflict", format!("{message}: the title's year may be wrong")),
+                _ => {}
             }
+            if let Some(later) = self.year_of_stated_change(year, placed) {
+                self.diagnostics.warn(at, "year-conflict", format!("{message}: kept {later}, the year the table places it so"));
+                return Some(later);
+            }
+            self.diagnostics.warn(at, "year-conflict", format!("{message}: the title's year may be wrong"));
         }
         match (stated, hinted) {
             (Some((year, at)), Some(hint)) if hint != year => {
@@ -511,6 +516,24 @@ impl Reader<'_> {
                 None
             }
         }
+    }
+
+    /// A stale title's true year: GVnet keeps a page's old year label when it puts up the next
+    /// report, so the text may be one or two years newer than its title. The first of those years
+    /// in which the table places the country on the text's tier, and, where the text states an
+    /// upgrade or downgrade, on another tier the year before.
+    fn year_of_stated_change(
+        &self,
+        title: ReportYear,
+        placed: impl Fn(ReportYear) -> Option<Tier>,
+    ) -> Option<ReportYear> {
+        const STALE_YEARS: i64 = 2;
+        let tier = self.report.tier();
+        let changed = matches!(self.report.tier_change(), TierChange::Upgraded | TierChange::Downgraded);
+        (1..=STALE_YEARS).filter_map(|n| ReportYear::new(i64::from(title.get()) + n).ok()).find(|&year| {
+            let before = ReportYear::new(i64::from(year.get()) - 1).ok().and_then(&placed);
+            placed(year) == Some(tier) && (!changed || before.is_some_and(|b| b != tier))
+        })
     }
 
     /// The heading's tier wins over the text's; the text's fills a missing heading.
