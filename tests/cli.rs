@@ -104,3 +104,22 @@ fn ingest_is_idempotent_and_export_gives_ndjson_and_csv() {
     assert_eq!(lines.next(), Some("report_year,iso3,tier,source,tier_as_published"));
     assert_eq!(lines.count(), 4142);
 }
+
+#[test]
+fn coverage_counts_the_bundled_placements_per_year_and_names_the_gaps() {
+    let folder = tempfile::tempdir().unwrap();
+    let db = folder.path().join("tip.sqlite");
+    let output = tip_atlas(&["coverage", "--json", "--db", db.to_str().unwrap()]);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let years: Vec<serde_json::Value> =
+        String::from_utf8(output.stdout).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let year = |y: i64| years.iter().find(|line| line["year"] == y).unwrap_or_else(|| panic!("no {y}"));
+    assert_eq!(years.len(), 25, "2001 to 2025");
+    assert_eq!(year(2019)["placed"], 185);
+    assert_eq!(year(2019)["missing"], serde_json::json!(["NAM", "SGP"]));
+    assert_eq!(year(2023)["sources"]["narrative"], 1, "the bundled Mali 2023 narrative");
+    let missing_2024 = year(2024)["missing"].as_array().unwrap();
+    assert!(missing_2024.contains(&"ZAF".into()), "{missing_2024:?}");
+    let placed: i64 = years.iter().map(|y| y["placed"].as_i64().unwrap()).sum();
+    assert!(placed >= 4100, "{placed}");
+}

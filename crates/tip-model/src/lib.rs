@@ -2,6 +2,7 @@
 //! rules every other crate shares: tiers, report years, resource names and the country registry.
 
 pub mod country;
+pub mod coverage;
 pub mod csv;
 pub mod hex;
 pub mod names;

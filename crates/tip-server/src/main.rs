@@ -86,6 +86,16 @@ enum Command {
         #[arg(long, value_enum, default_value = "reports")]
         what: commands::export::What,
     },
+    /// Per report year: countries with a known placement, by source, and those missing (ranked
+    /// before and after that year but not in it). Loads the bundled data into a new store first.
+    Coverage {
+        /// The SQLite file.
+        #[arg(long, default_value = DEFAULT_DB)]
+        db: PathBuf,
+        /// One JSON object per year instead of the table.
+        #[arg(long)]
+        json: bool,
+    },
     /// Load documents and CSV tier tables into the store (idempotent by content hash).
     Ingest {
         /// The SQLite database file; its folder is created.
@@ -107,6 +117,7 @@ fn main() -> ExitCode {
         Command::Check { json, paths } => commands::check::run(&paths, json),
         Command::Ingest { db, paths } => commands::ingest::run(&db, &paths),
         Command::Export { db, format, what } => commands::export::run(&db, format, what),
+        Command::Coverage { db, json } => commands::coverage::run(&db, json),
         Command::Serve {
             listen,
             db,

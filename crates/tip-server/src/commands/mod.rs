@@ -1,6 +1,7 @@
 //! The command-line subcommands besides `serve`.
 
 pub mod check;
+pub mod coverage;
 pub mod export;
 pub mod ingest;
 
