@@ -122,7 +122,10 @@ mod tests {
         let [year, country] = order.terms() else { panic!("{order:?}") };
         assert_eq!((year.field.name.as_str(), year.direction), ("year", Direction::Descending));
         assert_eq!(year.direction_span, Some(Span { start: 5, end: 9 }));
-        assert_eq!((country.field.span, country.direction, country.direction_span), (Span { start: 11, end: 18 }, Direction::Ascending, None));
+        assert_eq!(
+            (country.field.span, country.direction, country.direction_span),
+            (Span { start: 11, end: 18 }, Direction::Ascending, None)
+        );
     }
 
     #[test]

@@ -4,8 +4,13 @@ use crate::ast::{Comparator, Expr, Filter, Ident, Op, Restriction, Value};
 use crate::lexer::{Lexer, Tok, Token};
 use crate::{FilterError, Incomplete, MAX_COMPARISONS, MAX_DEPTH, check_length, column_of, is_keyword, quote};
 
-/// What the parser had read of a restriction when it stopped: its field, and its value once read.
-pub(crate) type Read = (Ident, Option<Value>);
+/// What the parser had read of a restriction when it stopped.
+pub(crate) struct Read {
+    pub field: Ident,
+    /// No operator followed the field: it was a value alone (AIP-160's global restriction).
+    pub alone: bool,
+    pub value: Option<Value>,
+}
 
 /// Parses an AIP-160 filter. A blank filter parses to a [`Filter`] without expression.
 pub fn parse(filter: &str) -> Result<Filter<'_>, FilterError> {
@@ -149,9 +154,8 @@ impl Parser<'_> {
                 let close = self.advance()?;
                 if close.tok != Tok::RParen {
                     let open = column_of(self.lexer.src, token.span.start);
-                    return Err(
-                        self.unexpected(&close, &format!("\"AND\", \"OR\" or \")\" to close the \"(\" at column {open}"))
-                    );
+                    return Err(self
+                        .unexpected(&close, &format!("\"AND\", \"OR\" or \")\" to close the \"(\" at column {open}")));
                 }
                 Ok(Expr::Group { span: token.span.to(close.span), inner })
             }
@@ -191,7 +195,7 @@ impl Parser<'_> {
                 format!("traversal such as {} is not supported: fields have no sub-fields", quote(&field.name)),
             ));
         }
-        self.read.push((field.clone(), None));
+        self.read.push(Read { field: field.clone(), alone: false, value: None });
 
         let op_token = self.advance()?;
         let op_text = &self.lexer.src[op_token.span.start..op_token.span.end];
@@ -216,6 +220,7 @@ impl Parser<'_> {
                 return Err(self.error(op_token.span.start, format!("unknown operator {} ({advice})", quote(other))));
             }
             _ => {
+                self.read.last_mut().expect("field pushed above").alone = true;
                 let expected = format!("an operator (=, !=, <, <=, >, >= or :) after {}", quote(&field.name));
                 return Err(self.unexpected(&op_token, &expected));
             }
@@ -229,7 +234,7 @@ impl Parser<'_> {
             _ => return Err(self.unexpected(&value_token, &format!("a value after {}", quote(op_text)))),
         };
         let value = Value { text, span: value_token.span };
-        self.read.last_mut().expect("field pushed above").1 = Some(value.clone());
+        self.read.last_mut().expect("field pushed above").value = Some(value.clone());
         Ok(Restriction { field, comparator, value })
     }
 }
@@ -277,7 +282,10 @@ mod tests {
         let slice = |span: Span| &text[span.start..span.end];
         assert_eq!(slice(filter.expr().unwrap().span()), text);
         let Expr::Restriction(first) = &operands[0] else { panic!() };
-        assert_eq!((slice(first.field.span), slice(first.comparator.span), slice(first.value.span)), ("year", ">=", "2020"));
+        assert_eq!(
+            (slice(first.field.span), slice(first.comparator.span), slice(first.value.span)),
+            ("year", ">=", "2020")
+        );
         assert_eq!(first.comparator.op, Op::GreaterOrEquals);
         let Expr::Not { operator, operand } = &operands[1] else { panic!() };
         assert_eq!(slice(*operator), "NOT");
@@ -302,14 +310,23 @@ mod tests {
 
     #[test]
     fn traversal_functions_and_wildcards_are_refused_as_unsupported() {
-        assert_eq!(error("a.b = true"), "at column 1: traversal such as \"a.b\" is not supported: fields have no sub-fields");
-        assert_eq!(error("x = 1 AND regex(a, 'b')"), "at column 11: function calls such as \"regex(...)\" are not supported");
+        assert_eq!(
+            error("a.b = true"),
+            "at column 1: traversal such as \"a.b\" is not supported: fields have no sub-fields"
+        );
+        assert_eq!(
+            error("x = 1 AND regex(a, 'b')"),
+            "at column 11: function calls such as \"regex(...)\" are not supported"
+        );
         assert_eq!(error("m:*"), "at column 3: unexpected character \"*\" (wildcards are not supported)");
     }
 
     #[test]
     fn a_value_alone_is_refused_for_want_of_an_operator() {
-        assert_eq!(error("Victor"), "at column 7: expected an operator (=, !=, <, <=, >, >= or :) after \"Victor\", found end of filter");
+        assert_eq!(
+            error("Victor"),
+            "at column 7: expected an operator (=, !=, <, <=, >, >= or :) after \"Victor\", found end of filter"
+        );
         assert_eq!(error("a = (1 OR 2)"), "at column 5: expected a value after \"=\", found \"(\"");
     }
 }

@@ -96,9 +96,9 @@ pub fn compile_filter(filter: &str, fields: &[Field]) -> Result<SqlFilter, Filte
             // Errors come in the order of the text: a field or value read before the syntax
             // error is reported first.
             let mut compiler = Compiler { src: filter, fields, params: Vec::new() };
-            for (field, value) in &incomplete.read {
-                let field = compiler.field(field)?;
-                if let Some(value) = value {
+            for read in &incomplete.read {
+                let field = find_field(filter, fields, &read.field, read.alone)?;
+                if let Some(value) = &read.value {
                     compiler.bind(field, value)?;
                 }
             }
@@ -155,7 +155,7 @@ fn ordered_fields<'f, 'n>(
 ) -> Result<Vec<&'f Field>, FilterError> {
     let mut seen: Vec<(&Field, &Ident)> = Vec::new();
     for name in names {
-        let field = find_field(src, fields, name)?;
+        let field = find_field(src, fields, name, false)?;
         if let Some((_, first)) = seen.iter().find(|(f, _)| f.name == field.name) {
             return Err(FilterError::at(
                 src,
@@ -168,12 +168,19 @@ fn ordered_fields<'f, 'n>(
     Ok(seen.into_iter().map(|(field, _)| field).collect())
 }
 
-/// The field `name` names, or an error listing the fields there are.
-fn find_field<'f>(src: &str, fields: &'f [Field], name: &Ident) -> Result<&'f Field, FilterError> {
+/// The field `name` names, or an error listing the fields there are. `alone` says that no
+/// operator followed the name, so the client may have meant a value alone.
+fn find_field<'f>(src: &str, fields: &'f [Field], name: &Ident, alone: bool) -> Result<&'f Field, FilterError> {
     fields.iter().find(|f| f.name == name.name).ok_or_else(|| {
         let names = fields.iter().map(|f| f.name).collect::<Vec<_>>().join(", ");
         let upper = name.name.to_ascii_uppercase();
-        let hint = if is_keyword(&upper) { format!(" (keywords are upper case: {upper})") } else { String::new() };
+        let hint = if is_keyword(&upper) {
+            format!(" (keywords are upper case: {upper})")
+        } else if alone {
+            " (a value alone is not supported: write field = value)".to_owned()
+        } else {
+            String::new()
+        };
         FilterError::at(src, name.span.start, format!("unknown field {}; fields: {names}{hint}", quote(&name.name)))
     })
 }
@@ -186,10 +193,6 @@ struct Compiler<'a> {
 }
 
 impl<'a> Compiler<'a> {
-    fn field(&self, name: &Ident) -> Result<&'a Field, FilterError> {
-        find_field(self.src, self.fields, name)
-    }
-
     /// Reads `value` as `field` reads it and binds it as the next parameter.
     fn bind(&mut self, field: &Field, value: &Value) -> Result<(), FilterError> {
         let text = value.text.as_str();
@@ -241,7 +244,7 @@ impl<'a> Compiler<'a> {
     /// `(column op ?)`, with the value bound.
     fn restriction(&mut self, restriction: &Restriction) -> Result<String, FilterError> {
         use crate::Op::*;
-        let field = self.field(&restriction.field)?;
+        let field = find_field(self.src, self.fields, &restriction.field, false)?;
         self.bind(field, &restriction.value)?;
         let op = match restriction.comparator.op {
             Equals | Has => "=",
@@ -324,7 +327,9 @@ mod tests {
         let sql = format!("SELECT year, iso3 FROM t WHERE {} ORDER BY year, iso3", filter.sql);
         let mut statement = conn.prepare(&sql).unwrap();
         statement
-            .query_map(rusqlite::params_from_iter(filter.params.iter().map(sqlite)), |row| Ok((row.get(0)?, row.get(1)?)))
+            .query_map(rusqlite::params_from_iter(filter.params.iter().map(sqlite)), |row| {
+                Ok((row.get(0)?, row.get(1)?))
+            })
             .unwrap()
             .collect::<Result<_, _>>()
             .unwrap()
@@ -485,8 +490,9 @@ mod tests {
         assert_eq!(compiled.sql, "((year = ?) OR (year = ?))");
         let conn = db();
         let sql = format!("SELECT count(*) FROM t WHERE tier_code = 3 AND {}", compiled.sql);
-        let count: i64 =
-            conn.query_row(&sql, rusqlite::params_from_iter(compiled.params.iter().map(sqlite)), |row| row.get(0)).unwrap();
+        let count: i64 = conn
+            .query_row(&sql, rusqlite::params_from_iter(compiled.params.iter().map(sqlite)), |row| row.get(0))
+            .unwrap();
         assert_eq!(count, 1);
     }
 
@@ -711,6 +717,45 @@ mod tests {
         // "é" is two bytes but one column.
         assert_eq!(err("country = 'é' OR yeer = 1").column, 11);
         assert_eq!(err("year = 1 OR country = \"é\" OR yeer = 1").column, 23);
+    }
+
+    #[test]
+    fn a_field_or_value_fault_before_a_syntax_error_is_reported_first() {
+        assert_eq!(err("yeer == 1").column, 1);
+        assert_eq!(err("year = 20x3 AND (").column, 8);
+        assert_eq!(err("year = 1 AND (tier = TIER_9").column, 22);
+        assert_eq!(order_err("yeer down").column, 1);
+        assert_eq!(
+            order_err("year, year down").to_string(),
+            "at column 7: duplicate field \"year\" (already ordered at column 1)"
+        );
+    }
+
+    // ---- the two steps apart ----
+
+    #[test]
+    fn a_parsed_filter_compiles_over_any_field_table() {
+        let parsed = crate::parse("tier = TIER_2 OR country = ner").unwrap();
+        let compiled = filter_sql(&parsed, FIELDS).unwrap();
+        assert_eq!(compiled.sql, "((tier_code = ?) OR (iso3 = ?))");
+        assert_eq!(compiled.params, vec![SqlValue::Integer(2), SqlValue::Text("NER".into())]);
+        let error = filter_sql(&parsed, &FIELDS[..2]).unwrap_err();
+        assert_eq!(error.to_string(), "at column 1: unknown field \"tier\"; fields: year, country");
+    }
+
+    #[test]
+    fn server_conditions_are_anded_and_params_take_the_drivers_type() {
+        let compiled = compile_filter("year = 2020 OR year = 2023", FIELDS).unwrap().and("iso3 = ?", "MLI".to_owned());
+        assert_eq!(compiled.sql, "(((year = ?) OR (year = ?))) AND (iso3 = ?)");
+        let driver = compiled.map_params(|v| sqlite(&v));
+        assert_eq!(driver.params, vec![Value::Integer(2020), Value::Integer(2023), Value::Text("MLI".into())]);
+        assert_eq!(SqlFilter::<Value>::default().sql, "1");
+    }
+
+    #[test]
+    fn a_parsed_order_by_compiles_apart() {
+        let parsed = crate::parse_order_by("tier desc").unwrap();
+        assert_eq!(order_by_sql(&parsed, FIELDS, "x").unwrap(), "tier_code DESC");
     }
 
     // ---- limits ----
