@@ -3,6 +3,7 @@
 
 pub mod country;
 pub mod csv;
+pub mod enum_names;
 pub mod hex;
 pub mod names;
 pub mod tier;
