@@ -46,6 +46,8 @@ mod sql;
 
 #[cfg(test)]
 mod aip160_examples;
+#[cfg(test)]
+mod properties;
 
 pub use ast::{Comparator, Expr, Filter, Ident, Op, Restriction, Span, Value};
 pub use order_by::{Direction, OrderBy, OrderTerm, parse_order_by};
