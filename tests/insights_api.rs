@@ -178,6 +178,57 @@ async fn search_finds_hereditary_slavery_with_highlights_and_refuses_bad_syntax(
     server.stop().await;
 }
 
+/// The acceptance: AIP-160 precedence through the server, where OR binds tighter than
+/// AND, so `a AND b OR c` is `a AND (b OR c)`.
+#[tokio::test]
+async fn list_reports_binds_or_tighter_than_and_as_aip_160_says() {
+    let server = TestServer::start().await; // with the bundled Mali 2023, Tier 2
+    ingest(&server, "BELARUS_2023_gvnet.txt", 0).await; // 2023, Tier 3
+    ingest(&server, "LUXEMBOURG_2023_gvnet.txt", 0).await; // 2023, Tier 1
+    // The 2018 text states no year of its own, so the hint files it as a 2023 Watch List report.
+    ingest(&server, "SEYCHELLES_2018_tip-pdf-parse_COMPLETE.txt", 2023).await;
+    ingest(&server, "MALI_2017_refworld.txt", 2017).await; // 2017, Tier 3
+    let names = |filter: &str| {
+        let request = ListReportsRequest { filter: filter.into(), ..Default::default() };
+        let mut reports = server.reports();
+        async move {
+            let page = reports.list_reports(request).await.unwrap().into_inner();
+            page.reports
+                .into_iter()
+                .map(|r| {
+                    let tier = r.tier().as_str_name().to_owned();
+                    (r.name, tier)
+                })
+                .collect::<Vec<_>>()
+        }
+    };
+    let pairs = |list: &[(&str, &str)]| list.iter().map(|&(n, t)| (n.to_owned(), t.to_owned())).collect::<Vec<_>>();
+    assert_eq!(
+        names("year = 2023").await,
+        pairs(&[
+            ("countries/BLR/reports/2023", "TIER_3"),
+            ("countries/LUX/reports/2023", "TIER_1"),
+            ("countries/MLI/reports/2023", "TIER_2"),
+            ("countries/SYC/reports/2023", "TIER_2_WATCH_LIST"),
+        ])
+    );
+    let aip_160 = pairs(&[("countries/BLR/reports/2023", "TIER_3"), ("countries/MLI/reports/2023", "TIER_2")]);
+    assert_eq!(names("year = 2023 AND tier = TIER_2 OR tier = TIER_3").await, aip_160);
+    assert_eq!(names("year = 2023 AND (tier = TIER_2 OR tier = TIER_3)").await, aip_160);
+    // Juxtaposition is AND too.
+    assert_eq!(names("year = 2023 tier = TIER_2 OR tier = TIER_3").await, aip_160);
+    // The SQL reading must be asked for, and brings back Mali's Tier 3 of 2017.
+    assert_eq!(
+        names("(year = 2023 AND tier = TIER_2) OR tier = TIER_3").await,
+        pairs(&[
+            ("countries/BLR/reports/2023", "TIER_3"),
+            ("countries/MLI/reports/2017", "TIER_3"),
+            ("countries/MLI/reports/2023", "TIER_2"),
+        ])
+    );
+    server.stop().await;
+}
+
 #[tokio::test]
 async fn list_reports_filters_orders_and_pages_with_a_token() {
     let server = TestServer::start().await;

@@ -4,6 +4,7 @@
 pub mod country;
 pub mod coverage;
 pub mod csv;
+pub mod enum_names;
 pub mod hex;
 pub mod names;
 pub mod tier;

@@ -5,15 +5,14 @@ use std::sync::Arc;
 
 use tip_ingest::{Hints, parse_document};
 use tip_model::pb::{
-    self, Completeness, Highlight, IngestOutcome, Region, Report, ReportEventType, ReportRevision, ReportView,
-    SearchResult, Snippet, StandardsFinding, Tier, TierChange,
+    self, Highlight, IngestOutcome, Report, ReportEventType, ReportRevision, ReportView, SearchResult, Snippet, Tier,
 };
-use tip_model::{Country, CountryRegistry, Iso3, ReportName, parse_tier};
+use tip_model::{Country, CountryRegistry, Iso3, ReportName};
 use tokio::sync::{broadcast, watch};
 
 use crate::error::ApiError;
-use crate::filter::{Field, FieldKind, SqlFilter, compile_filter, compile_order_by};
 use crate::page_token::{PageTokens, page_size};
+use crate::query_fields::{COUNTRY_FIELDS, REPORT_FIELDS, SqlFilter, compiled_query};
 use crate::reply_cache::ReplyCache;
 use crate::store::{HIGHLIGHT_END, HIGHLIGHT_START, PutOutcome, SearchHit, Store, StoreError};
 
@@ -48,91 +47,6 @@ pub struct Catalog {
     stopping: watch::Receiver<bool>,
     reports: Arc<ReplyCache<Report>>,
     searches: Arc<ReplyCache<Page<SearchResult>>>,
-}
-
-/// The fields a report filter may name, and their columns.
-pub const REPORT_FIELDS: &[Field] = &[
-    Field { name: "year", column: "year", kind: FieldKind::Integer },
-    Field { name: "country", column: "iso3", kind: FieldKind::Text { normalize: country_code } },
-    Field { name: "tier", column: "tier", kind: FieldKind::Enum { parse: tier_value } },
-    Field { name: "region", column: "region", kind: FieldKind::Enum { parse: region_value } },
-    Field { name: "finding", column: "finding", kind: FieldKind::Enum { parse: finding_value } },
-    Field { name: "tier_change", column: "tier_change", kind: FieldKind::Enum { parse: tier_change_value } },
-    Field { name: "completeness", column: "completeness", kind: FieldKind::Enum { parse: completeness_value } },
-];
-
-/// The fields a country filter may name, and their columns.
-pub const COUNTRY_FIELDS: &[Field] = &[
-    Field { name: "country", column: "iso3", kind: FieldKind::Text { normalize: country_code } },
-    Field { name: "region", column: "region", kind: FieldKind::Enum { parse: region_value } },
-    Field { name: "tier", column: "latest_tier", kind: FieldKind::Enum { parse: tier_value } },
-    Field { name: "year", column: "latest_year", kind: FieldKind::Integer },
-];
-
-fn country_code(value: &str) -> Result<String, String> {
-    let value = value.strip_prefix("countries/").unwrap_or(value);
-    CountryRegistry::global()
-        .resolve(value)
-        .map(|c| c.iso3.to_string())
-        .ok_or_else(|| format!("{value:?} is not a country the TIP Report ranks"))
-}
-
-fn tier_value(value: &str) -> Result<i64, String> {
-    Tier::from_str_name(value).or_else(|| parse_tier(value)).map(|t| t as i64).ok_or_else(|| {
-        format!("{value:?} is not a tier: use TIER_1, TIER_2, TIER_2_WATCH_LIST, TIER_3 or TIER_SPECIAL_CASE")
-    })
-}
-
-/// Reads an enum value by its full name ("REGION_AF") or without the prefix ("AF", "af").
-fn enum_value(value: &str, prefix: &str, from_name: fn(&str) -> Option<i32>, kind: &str) -> Result<i64, String> {
-    let upper = value.to_uppercase();
-    from_name(&upper)
-        .or_else(|| from_name(&format!("{prefix}{upper}")))
-        .filter(|v| *v != 0)
-        .map(i64::from)
-        .ok_or_else(|| format!("{value:?} is not a {kind}"))
-}
-
-fn region_value(value: &str) -> Result<i64, String> {
-    enum_value(
-        value,
-        "REGION_",
-        |n| Region::from_str_name(n).map(|r| r as i32),
-        "region: use AF, EAP, EUR, NEA, SCA or WHA",
-    )
-}
-
-fn finding_value(value: &str) -> Result<i64, String> {
-    let name = |n: &str| StandardsFinding::from_str_name(n).map(|f| f as i32);
-    enum_value(
-        value,
-        "STANDARDS_FINDING_",
-        name,
-        "finding: use FULLY_MEETS, SIGNIFICANT_EFFORTS or NOT_SIGNIFICANT_EFFORTS",
-    )
-}
-
-fn tier_change_value(value: &str) -> Result<i64, String> {
-    let name = |n: &str| TierChange::from_str_name(n).map(|c| c as i32);
-    enum_value(value, "TIER_CHANGE_", name, "tier change: use UPGRADED, DOWNGRADED, REMAINED or PLACED")
-}
-
-fn completeness_value(value: &str) -> Result<i64, String> {
-    let name = |n: &str| Completeness::from_str_name(n).map(|c| c as i32);
-    enum_value(value, "COMPLETENESS_", name, "completeness: use COMPLETE, EXCERPT or TRUNCATED")
-}
-
-/// A request's filter and order_by compiled, or INVALID_ARGUMENT naming the field at fault.
-fn compiled_query(
-    filter: &str,
-    order_by: &str,
-    fields: &[Field],
-    default_order_sql: &str,
-) -> Result<(SqlFilter, String), ApiError> {
-    let filter = compile_filter(filter, fields).map_err(|e| ApiError::invalid("filter", e))?;
-    let order = compile_order_by(order_by, fields, default_order_sql).map_err(|e| ApiError::invalid("order_by", e))?;
-    // Ties broken by the default order (the key), so that pages never overlap or skip.
-    Ok((filter, format!("{order}, {default_order_sql}")))
 }
 
 impl Catalog {

@@ -12,8 +12,8 @@ use tip_model::{Iso3, ReportName, ReportYear};
 
 use crate::catalog::{Catalog, Page, blocking};
 use crate::error::ApiError;
-use crate::filter::SqlFilter;
 use crate::history::{compare_tiers, tier_history};
+use crate::query_fields::SqlFilter;
 use crate::similarity::{SAME_RECOMMENDATION, match_items, similarity, words};
 
 impl Catalog {

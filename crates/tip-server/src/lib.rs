@@ -4,12 +4,12 @@
 mod auth;
 pub mod catalog;
 pub mod error;
-pub mod filter;
 mod history;
 mod insights;
 mod limits;
 mod logging;
 pub mod page_token;
+pub mod query_fields;
 mod reply_cache;
 pub mod seeds;
 mod services;

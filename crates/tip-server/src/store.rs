@@ -14,7 +14,7 @@ use tip_ingest::Placement;
 use tip_model::pb::{Completeness, Report, SectionKind, Tier, TierChange};
 use tip_model::{CountryRegistry, Iso3, ReportName, ReportYear};
 
-use crate::filter::SqlFilter;
+use crate::query_fields::SqlFilter;
 
 /// A failure of the store.
 #[derive(Debug, thiserror::Error)]

@@ -9,7 +9,7 @@ use serde::Serialize;
 use tip_model::pb::Report;
 use tip_model::tier::tier_label;
 use tip_server::Store;
-use tip_server::filter::SqlFilter;
+use tip_server::query_fields::SqlFilter;
 
 /// The output format.
 #[derive(Clone, Copy, Debug, clap::ValueEnum)]

@@ -1,44 +1,10 @@
-//! Client filters (Google AIP-160 style) and orderings (AIP-132 `order_by`) compiled to
-//! parameterized SQL for rusqlite.
-//!
-//! Nothing the client writes reaches SQL as text: column names come only from the caller's
-//! [`Field`] table, and every value is bound as a `?` parameter after being read by its field
-//! (an integer, a normalized text, or an enum number).
-//!
-//! Filter grammar (keywords are case-sensitive, whitespace is free around tokens):
-//!
-//! ```text
-//! expr       := and_expr ("OR" and_expr)*
-//! and_expr   := unary ("AND" unary)*
-//! unary      := ("NOT" | "-")? primary
-//! primary    := "(" expr ")" | comparison
-//! comparison := FIELD OP VALUE
-//! OP         := "=" | "!=" | "<" | "<=" | ">" | ">=" | ":"      (":" means "=")
-//! VALUE      := "double quoted" | 'single quoted' | bare_word
-//! bare_word  := (letter | digit | "_" | "-" | "." | "/")+
-//! ```
-//!
-//! Precedence: AND binds tighter than OR, as in SQL and most languages. AIP-160 says the
-//! opposite (OR binds tighter), which surprises nearly everyone who writes `a OR b AND c`; this
-//! service deliberately documents and implements the conventional precedence instead. Use
-//! parentheses to be explicit.
-//!
-//! A `-` is negation only where a comparison or `(` may start (at the beginning, after `(`,
-//! `AND`, `OR`, `NOT`); after an operator it is part of the value, so `year > -5` compares
-//! with minus five. Adjacent comparisons without `AND` (AIP-160's implicit AND) are refused
-//! with a message asking for `AND`. Strings accept the escapes `\\`, `\"`, `\'`, `\n`, `\t`,
-//! `\r`; any other escape is refused.
+//! From the AST to parameterized SQL, over the server's [`Field`] table.
 
 use std::num::IntErrorKind;
 
-use rusqlite::types::Value;
-
-/// Longest filter or `order_by` accepted, in bytes.
-pub const MAX_FILTER_BYTES: usize = 2000;
-/// Most comparisons accepted in one filter.
-pub const MAX_COMPARISONS: usize = 50;
-/// Deepest nesting of parentheses accepted in one filter.
-pub const MAX_DEPTH: usize = 20;
+use crate::ast::{Expr, Filter, Ident, Restriction, Value};
+use crate::order_by::{Direction, OrderBy};
+use crate::{FilterError, is_keyword, order_by, parser, quote};
 
 /// How a filter field maps to a column and how its values are read.
 #[derive(Debug, Clone, Copy)]
@@ -68,496 +34,171 @@ pub enum FieldKind {
     },
 }
 
+/// The value of a `?` placeholder.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SqlValue {
+    Integer(i64),
+    Text(String),
+}
+
+impl From<i64> for SqlValue {
+    fn from(value: i64) -> Self {
+        SqlValue::Integer(value)
+    }
+}
+
+impl From<String> for SqlValue {
+    fn from(value: String) -> Self {
+        SqlValue::Text(value)
+    }
+}
+
 /// A compiled filter: a SQL boolean expression with `?` placeholders and its values in order.
 ///
 /// The expression is safe to embed anywhere a boolean is expected, including next to other
-/// conditions joined with `AND` (a top-level `OR` comes wrapped in parentheses).
+/// conditions joined with `AND` (a top-level `OR` comes wrapped in parentheses). `V` is the
+/// type of the values: [`SqlValue`] here, the database driver's own after [`SqlFilter::map_params`].
 #[derive(Debug, Clone, PartialEq)]
-pub struct SqlFilter {
+pub struct SqlFilter<V = SqlValue> {
     /// The boolean expression, e.g. `(year >= ?) AND (tier = ?)`; `1` for an empty filter.
     pub sql: String,
     /// The values of the `?` placeholders, in order.
-    pub params: Vec<Value>,
+    pub params: Vec<V>,
 }
 
-impl Default for SqlFilter {
+impl<V> Default for SqlFilter<V> {
     /// The filter that keeps everything.
     fn default() -> Self {
         Self { sql: "1".to_owned(), params: Vec::new() }
     }
 }
 
-impl SqlFilter {
+impl<V> SqlFilter<V> {
     /// This filter and one more condition of the server's own (`condition` holds one `?`).
-    pub fn and(mut self, condition: &str, value: impl Into<Value>) -> Self {
+    pub fn and(mut self, condition: &str, value: impl Into<V>) -> Self {
         self.sql = format!("({}) AND ({condition})", self.sql);
         self.params.push(value.into());
         self
     }
+
+    /// The same filter with its values turned into another type, such as a driver's.
+    pub fn map_params<W>(self, convert: impl FnMut(V) -> W) -> SqlFilter<W> {
+        SqlFilter { sql: self.sql, params: self.params.into_iter().map(convert).collect() }
+    }
 }
 
-/// Why a filter or order_by was refused: where (1-based column in the client's string) and what was expected.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("at column {column}: {message}")]
-pub struct FilterError {
-    /// 1-based column, counted in characters, of the client's string where it broke (one past
-    /// the last character when the string ended too early).
-    pub column: usize,
-    /// What was found and what was expected instead.
-    pub message: String,
-}
-
-/// Compiles an AIP-160 style `filter` over `fields` to a parameterized SQL expression.
+/// Parses an AIP-160 `filter` and compiles it over `fields` to a parameterized SQL expression.
 /// An empty or blank filter compiles to `1` (true) without parameters.
 pub fn compile_filter(filter: &str, fields: &[Field]) -> Result<SqlFilter, FilterError> {
-    check_length(filter, "filter")?;
-    if filter.trim().is_empty() {
-        return Ok(SqlFilter { sql: "1".to_owned(), params: Vec::new() });
+    match parser::parse_reading(filter) {
+        Ok(parsed) => filter_sql(&parsed, fields),
+        Err(incomplete) => {
+            // Errors come in the order of the text: a field or value read before the syntax
+            // error is reported first.
+            let mut compiler = Compiler { src: filter, fields, params: Vec::new() };
+            for read in &incomplete.read {
+                let field = find_field(filter, fields, &read.field, read.alone)?;
+                if let Some(value) = &read.value {
+                    compiler.bind(field, value)?;
+                }
+            }
+            Err(incomplete.error)
+        }
     }
-    let mut parser = Parser {
-        lexer: Lexer { src: filter, pos: 0, operand_start: true },
-        lookahead: None,
-        fields,
-        comparisons: 0,
-        params: Vec::new(),
-    };
-    let (sql, is_or) = parser.expr(0)?;
-    let next = parser.peek()?.clone();
-    match next.tok {
-        Tok::End => {}
-        Tok::RParen => return Err(parser.error(next.start, "unexpected \")\" without a matching \"(\"")),
-        _ => return Err(parser.continuation_error(&next, "\"AND\", \"OR\" or end of filter")),
-    }
-    // A top-level OR is wrapped so that callers may write `... AND {sql}` safely.
-    let sql = if is_or { format!("({sql})") } else { sql };
-    Ok(SqlFilter { sql, params: parser.params })
 }
 
-/// Compiles an AIP-132 `order_by` (comma-separated `field [asc|desc]`, directions
-/// case-insensitive) over `fields` to a SQL ordering such as `year DESC, iso3 ASC`.
-/// An empty or blank `order_by` gives `default` unchanged.
+/// Compiles a parsed filter over `fields`: every field must be one of them and every value
+/// must read as its field's. A blank filter compiles to `1` (true).
+pub fn filter_sql(filter: &Filter<'_>, fields: &[Field]) -> Result<SqlFilter, FilterError> {
+    let Some(expr) = filter.expr() else { return Ok(SqlFilter::default()) };
+    let mut compiler = Compiler { src: filter.source(), fields, params: Vec::new() };
+    let sql = compiler.expr(expr)?;
+    // A top-level OR is wrapped so that callers may write `... AND {sql}` safely.
+    let sql = if matches!(expr, Expr::Or(_)) { format!("({sql})") } else { sql };
+    Ok(SqlFilter { sql, params: compiler.params })
+}
+
+/// Parses an AIP-132 `order_by` and compiles it over `fields` to a SQL ordering such as
+/// `year DESC, iso3 ASC`. An empty or blank `order_by` gives `default` unchanged.
 pub fn compile_order_by(order_by: &str, fields: &[Field], default: &str) -> Result<String, FilterError> {
-    check_length(order_by, "order_by")?;
-    if order_by.trim().is_empty() {
+    match order_by::parse_reading(order_by) {
+        Ok(parsed) => order_by_sql(&parsed, fields, default),
+        Err(incomplete) => {
+            // As for filters: an unknown or repeated field before the syntax error comes first.
+            ordered_fields(order_by, incomplete.read.iter(), fields)?;
+            Err(incomplete.error)
+        }
+    }
+}
+
+/// Compiles a parsed `order_by` over `fields`; without terms it gives `default` unchanged.
+pub fn order_by_sql(order_by: &OrderBy<'_>, fields: &[Field], default: &str) -> Result<String, FilterError> {
+    if order_by.terms().is_empty() {
         return Ok(default.to_owned());
     }
-    let error = |byte: usize, message: String| FilterError { column: column_of(order_by, byte), message };
-    let mut terms = Vec::new();
-    let mut seen: Vec<(&str, usize)> = Vec::new();
-    let mut item_start = 0;
-    for item in order_by.split(',') {
-        let words = words_with_offsets(item, item_start);
-        let item_end = item_start + item.len();
-        let Some(&(field_at, name)) = words.first() else {
-            let found = if item_end == order_by.len() { "end of order_by".to_owned() } else { "\",\"".to_owned() };
-            let after = if item_start == 0 { String::new() } else { " after \",\"".to_owned() };
-            return Err(error(item_end, format!("expected a field name{after}, found {found}")));
+    let columns = ordered_fields(order_by.source(), order_by.terms().iter().map(|term| &term.field), fields)?;
+    let terms = columns.iter().zip(order_by.terms()).map(|(field, term)| {
+        let direction = match term.direction {
+            Direction::Ascending => "ASC",
+            Direction::Descending => "DESC",
         };
-        let field = find_field(fields, name).ok_or_else(|| error(field_at, unknown_field(name, fields)))?;
-        if let Some(&(_, first_at)) = seen.iter().find(|(n, _)| *n == field.name) {
-            return Err(error(
-                field_at,
-                format!(
-                    "duplicate field {} (already ordered at column {})",
-                    quote(name),
-                    column_of(order_by, first_at)
-                ),
-            ));
-        }
-        seen.push((field.name, field_at));
-        let direction = match words.get(1) {
-            None => "ASC",
-            Some(&(_, word)) if word.eq_ignore_ascii_case("asc") => "ASC",
-            Some(&(_, word)) if word.eq_ignore_ascii_case("desc") => "DESC",
-            Some(&(at, word)) => {
-                return Err(error(
-                    at,
-                    format!("unknown direction {} after {}; use \"asc\" or \"desc\"", quote(word), quote(name)),
-                ));
-            }
-        };
-        if let Some(&(at, word)) = words.get(2) {
-            let (_, previous) = words[1];
-            return Err(error(
-                at,
-                format!("expected \",\" or end of order_by after {}, found {}", quote(previous), quote(word)),
-            ));
-        }
-        terms.push(format!("{} {direction}", field.column));
-        item_start = item_end + 1;
-    }
-    Ok(terms.join(", "))
+        format!("{} {direction}", field.column)
+    });
+    Ok(terms.collect::<Vec<_>>().join(", "))
 }
 
-/// Refuses strings longer than [`MAX_FILTER_BYTES`], pointing at the first character beyond.
-fn check_length(src: &str, what: &str) -> Result<(), FilterError> {
-    if src.len() <= MAX_FILTER_BYTES {
-        return Ok(());
+/// The fields `names` name, each once at most.
+fn ordered_fields<'f, 'n>(
+    src: &str,
+    names: impl Iterator<Item = &'n Ident>,
+    fields: &'f [Field],
+) -> Result<Vec<&'f Field>, FilterError> {
+    let mut seen: Vec<(&Field, &Ident)> = Vec::new();
+    for name in names {
+        let field = find_field(src, fields, name, false)?;
+        if let Some((_, first)) = seen.iter().find(|(f, _)| f.name == field.name) {
+            return Err(FilterError::at(
+                src,
+                name.span.start,
+                format!("duplicate field {} (already ordered at column {})", quote(&name.name), first.span.column(src)),
+            ));
+        }
+        seen.push((field, name));
     }
-    let within = src.char_indices().take_while(|(i, c)| i + c.len_utf8() <= MAX_FILTER_BYTES).count();
-    Err(FilterError {
-        column: within + 1,
-        message: format!("{what} is {} bytes long; at most {MAX_FILTER_BYTES} are allowed", src.len()),
+    Ok(seen.into_iter().map(|(field, _)| field).collect())
+}
+
+/// The field `name` names, or an error listing the fields there are. `alone` says that no
+/// operator followed the name, so the client may have meant a value alone.
+fn find_field<'f>(src: &str, fields: &'f [Field], name: &Ident, alone: bool) -> Result<&'f Field, FilterError> {
+    fields.iter().find(|f| f.name == name.name).ok_or_else(|| {
+        let names = fields.iter().map(|f| f.name).collect::<Vec<_>>().join(", ");
+        let upper = name.name.to_ascii_uppercase();
+        let hint = if is_keyword(&upper) {
+            format!(" (keywords are upper case: {upper})")
+        } else if alone {
+            " (a value alone is not supported: write field = value)".to_owned()
+        } else {
+            String::new()
+        };
+        FilterError::at(src, name.span.start, format!("unknown field {}; fields: {names}{hint}", quote(&name.name)))
     })
 }
 
-/// The 1-based character column of byte offset `byte` of `src`.
-fn column_of(src: &str, byte: usize) -> usize {
-    src[..byte].chars().count() + 1
-}
-
-/// Client text for an error message: quoted with escapes, and shortened when long.
-fn quote(text: &str) -> String {
-    const LONGEST: usize = 40;
-    if text.chars().count() > LONGEST {
-        let short: String = text.chars().take(LONGEST).collect();
-        format!("{short:?}…")
-    } else {
-        format!("{text:?}")
-    }
-}
-
-fn find_field<'f>(fields: &'f [Field], name: &str) -> Option<&'f Field> {
-    fields.iter().find(|f| f.name == name)
-}
-
-fn unknown_field(name: &str, fields: &[Field]) -> String {
-    let names = fields.iter().map(|f| f.name).collect::<Vec<_>>().join(", ");
-    format!("unknown field {}; fields: {names}", quote(name))
-}
-
-/// The whitespace-separated words of `item` with their byte offsets in the whole string.
-fn words_with_offsets(item: &str, base: usize) -> Vec<(usize, &str)> {
-    let mut words = Vec::new();
-    let mut start = None;
-    for (i, c) in item.char_indices() {
-        match (c.is_whitespace(), start) {
-            (false, None) => start = Some(i),
-            (true, Some(s)) => {
-                words.push((base + s, &item[s..i]));
-                start = None;
-            }
-            _ => {}
-        }
-    }
-    if let Some(s) = start {
-        words.push((base + s, &item[s..]));
-    }
-    words
-}
-
-fn is_keyword(word: &str) -> bool {
-    matches!(word, "AND" | "OR" | "NOT")
-}
-
-fn is_word_char(c: char) -> bool {
-    c.is_alphanumeric() || matches!(c, '_' | '-' | '.' | '/')
-}
-
-fn is_operator_char(c: char) -> bool {
-    matches!(c, '=' | '!' | '<' | '>' | ':')
-}
-
-#[derive(Debug, Clone, PartialEq)]
-enum Tok {
-    LParen,
-    RParen,
-    /// A `-` where a comparison may start: negation.
-    Minus,
-    /// A run of operator characters; checked by the parser.
-    Op,
-    /// A bare word: field name, keyword, number or unquoted value.
-    Word(String),
-    /// A quoted string, unescaped.
-    Str(String),
-    End,
-}
-
-#[derive(Debug, Clone)]
-struct Token {
-    tok: Tok,
-    /// Byte range in the filter.
-    start: usize,
-    end: usize,
-}
-
-/// Splits a filter into tokens on demand, so that errors come in the order of the text.
-struct Lexer<'a> {
+/// Writes SQL for an expression, collecting its parameters in the order of the text.
+struct Compiler<'a> {
     src: &'a str,
-    pos: usize,
-    /// Whether a comparison or `(` may start here, which makes `-` a negation.
-    operand_start: bool,
-}
-
-impl Lexer<'_> {
-    fn error(&self, byte: usize, message: impl Into<String>) -> FilterError {
-        FilterError { column: column_of(self.src, byte), message: message.into() }
-    }
-
-    fn next_token(&mut self) -> Result<Token, FilterError> {
-        let rest = &self.src[self.pos..];
-        let skipped = rest.len() - rest.trim_start().len();
-        self.pos += skipped;
-        let start = self.pos;
-        let rest = &self.src[start..];
-        let Some(c) = rest.chars().next() else {
-            return Ok(Token { tok: Tok::End, start, end: start });
-        };
-        let span = |len: usize| start + len;
-        let (tok, end) = match c {
-            '(' => (Tok::LParen, span(1)),
-            ')' => (Tok::RParen, span(1)),
-            '-' if self.operand_start => (Tok::Minus, span(1)),
-            '"' | '\'' => self.string(c, start)?,
-            c if is_operator_char(c) => {
-                let len = rest.find(|c: char| !is_operator_char(c)).unwrap_or(rest.len());
-                (Tok::Op, span(len))
-            }
-            c if is_word_char(c) => {
-                let len = rest.find(|c: char| !is_word_char(c)).unwrap_or(rest.len());
-                (Tok::Word(rest[..len].to_owned()), span(len))
-            }
-            '&' => return Err(self.error(start, "unexpected character \"&\" (use \"AND\")")),
-            '|' => return Err(self.error(start, "unexpected character \"|\" (use \"OR\")")),
-            c => {
-                return Err(self.error(
-                    start,
-                    format!("unexpected character {} (quote values that contain it)", quote(&c.to_string())),
-                ));
-            }
-        };
-        self.operand_start = match &tok {
-            Tok::LParen | Tok::Minus => true,
-            Tok::Word(w) => is_keyword(w),
-            _ => false,
-        };
-        self.pos = end;
-        Ok(Token { tok, start, end })
-    }
-
-    /// A string opened by `quote_char` at `start`; returns it unescaped and the end of its token.
-    fn string(&self, quote_char: char, start: usize) -> Result<(Tok, usize), FilterError> {
-        let mut value = String::new();
-        let mut chars = self.src[start + 1..].char_indices().map(|(i, c)| (start + 1 + i, c));
-        let unterminated =
-            || self.error(start, format!("unterminated string: no closing {quote_char} before end of filter"));
-        loop {
-            match chars.next() {
-                None => return Err(unterminated()),
-                Some((i, c)) if c == quote_char => return Ok((Tok::Str(value), i + c.len_utf8())),
-                Some((i, '\\')) => match chars.next() {
-                    None => return Err(unterminated()),
-                    Some((_, c @ ('\\' | '"' | '\''))) => value.push(c),
-                    Some((_, 'n')) => value.push('\n'),
-                    Some((_, 't')) => value.push('\t'),
-                    Some((_, 'r')) => value.push('\r'),
-                    Some((_, other)) => {
-                        return Err(self.error(
-                            i,
-                            format!(
-                                "invalid escape \"\\{other}\" in string; escapes are \\\\, \\\", \\', \\n, \\t and \\r"
-                            ),
-                        ));
-                    }
-                },
-                Some((_, c)) => value.push(c),
-            }
-        }
-    }
-}
-
-/// Recursive descent over the filter grammar, writing SQL and collecting parameters as it goes.
-struct Parser<'a> {
-    lexer: Lexer<'a>,
-    lookahead: Option<Token>,
     fields: &'a [Field],
-    comparisons: usize,
-    params: Vec<Value>,
+    params: Vec<SqlValue>,
 }
 
-impl Parser<'_> {
-    fn error(&self, byte: usize, message: impl Into<String>) -> FilterError {
-        self.lexer.error(byte, message)
-    }
-
-    fn peek(&mut self) -> Result<&Token, FilterError> {
-        if self.lookahead.is_none() {
-            self.lookahead = Some(self.lexer.next_token()?);
-        }
-        Ok(self.lookahead.as_ref().expect("just filled"))
-    }
-
-    fn advance(&mut self) -> Result<Token, FilterError> {
-        self.peek()?;
-        Ok(self.lookahead.take().expect("just peeked"))
-    }
-
-    fn peek_keyword(&mut self, keyword: &str) -> Result<bool, FilterError> {
-        Ok(matches!(&self.peek()?.tok, Tok::Word(w) if w == keyword))
-    }
-
-    /// How a token reads in an error message.
-    fn describe(&self, token: &Token) -> String {
-        match token.tok {
-            Tok::End => "end of filter".to_owned(),
-            _ => quote(&self.lexer.src[token.start..token.end]),
-        }
-    }
-
-    /// A token that cannot continue an expression, with a hint for lower-case keywords.
-    fn continuation_error(&self, token: &Token, expected: &str) -> FilterError {
-        let hint = match &token.tok {
-            Tok::Word(w) if is_keyword(&w.to_ascii_uppercase()) => {
-                format!(" (keywords are upper case: {})", w.to_ascii_uppercase())
-            }
-            Tok::Word(_) | Tok::Str(_) | Tok::Minus => " (join comparisons with \"AND\" or \"OR\")".to_owned(),
-            _ => String::new(),
-        };
-        self.error(token.start, format!("expected {expected}, found {}{hint}", self.describe(token)))
-    }
-
-    /// `expr := and_expr ("OR" and_expr)*`. Returns the SQL and whether it is a top-level OR.
-    ///
-    /// AND binds tighter than OR here (conventional SQL precedence), unlike AIP-160 which makes
-    /// OR bind tighter; see the module documentation.
-    fn expr(&mut self, depth: usize) -> Result<(String, bool), FilterError> {
-        let mut terms = vec![self.and_expr(depth)?];
-        while self.peek_keyword("OR")? {
-            self.advance()?;
-            terms.push(self.and_expr(depth)?);
-        }
-        // SQL gives AND the same precedence over OR, so AND groups need no parentheses here.
-        Ok((terms.join(" OR "), terms.len() > 1))
-    }
-
-    /// `and_expr := unary ("AND" unary)*`.
-    fn and_expr(&mut self, depth: usize) -> Result<String, FilterError> {
-        let mut terms = vec![self.unary(depth)?];
-        while self.peek_keyword("AND")? {
-            self.advance()?;
-            terms.push(self.unary(depth)?);
-        }
-        Ok(terms.join(" AND "))
-    }
-
-    /// `unary := ("NOT" | "-")? primary`.
-    fn unary(&mut self, depth: usize) -> Result<String, FilterError> {
-        let negation = match &self.peek()?.tok {
-            Tok::Minus => Some("-"),
-            Tok::Word(w) if w == "NOT" => Some("NOT"),
-            _ => None,
-        };
-        match negation {
-            Some(negation) => {
-                self.advance()?;
-                Ok(format!("NOT {}", self.primary(depth, Some(negation))?))
-            }
-            None => self.primary(depth, None),
-        }
-    }
-
-    /// `primary := "(" expr ")" | comparison`, always rendered in parentheses.
-    fn primary(&mut self, depth: usize, negation: Option<&str>) -> Result<String, FilterError> {
-        let token = self.peek()?.clone();
-        match &token.tok {
-            Tok::LParen => {
-                if depth >= MAX_DEPTH {
-                    return Err(self.error(
-                        token.start,
-                        format!("parentheses nested too deep: at most {MAX_DEPTH} levels are allowed"),
-                    ));
-                }
-                self.advance()?;
-                let (inner, _) = self.expr(depth + 1)?;
-                let close = self.advance()?;
-                if close.tok != Tok::RParen {
-                    let open = column_of(self.lexer.src, token.start);
-                    return Err(self.continuation_error(
-                        &close,
-                        &format!("\"AND\", \"OR\" or \")\" to close the \"(\" at column {open}"),
-                    ));
-                }
-                Ok(format!("({inner})"))
-            }
-            Tok::Word(w) if !is_keyword(w) => self.comparison(),
-            _ => {
-                let expected = match negation {
-                    Some(negation) => format!("a comparison or \"(\" after \"{negation}\""),
-                    None => "a comparison (field, operator, value) or \"(\"".to_owned(),
-                };
-                let hint = if matches!(token.tok, Tok::Str(_)) { " (field names are not quoted)" } else { "" };
-                Err(self.error(token.start, format!("expected {expected}, found {}{hint}", self.describe(&token))))
-            }
-        }
-    }
-
-    /// `comparison := FIELD OP VALUE`, rendered `(column op ?)` with the value bound.
-    fn comparison(&mut self) -> Result<String, FilterError> {
-        let field_token = self.advance()?;
-        let Tok::Word(name) = &field_token.tok else { unreachable!("primary checked for a word") };
-        self.comparisons += 1;
-        if self.comparisons > MAX_COMPARISONS {
-            return Err(
-                self.error(field_token.start, format!("too many comparisons: at most {MAX_COMPARISONS} are allowed"))
-            );
-        }
-        let field = *find_field(self.fields, name).ok_or_else(|| {
-            let message = unknown_field(name, self.fields);
-            let upper = name.to_ascii_uppercase();
-            if is_keyword(&upper) {
-                self.error(field_token.start, format!("{message} (keywords are upper case: {upper})"))
-            } else {
-                self.error(field_token.start, message)
-            }
-        })?;
-
-        let op_token = self.advance()?;
-        let op_text = &self.lexer.src[op_token.start..op_token.end];
-        let sql_op = match (&op_token.tok, op_text) {
-            (Tok::Op, "=" | ":") => "=",
-            (Tok::Op, "!=") => "<>",
-            (Tok::Op, "<") => "<",
-            (Tok::Op, "<=") => "<=",
-            (Tok::Op, ">") => ">",
-            (Tok::Op, ">=") => ">=",
-            (Tok::Op, other) => {
-                let advice = match other {
-                    "==" | "===" => "use \"=\"".to_owned(),
-                    "=<" => "use \"<=\"".to_owned(),
-                    "=>" => "use \">=\"".to_owned(),
-                    "<>" | "!==" | "=!" => "use \"!=\"".to_owned(),
-                    "!" => "use \"!=\", or \"NOT\" before a comparison".to_owned(),
-                    "::" => "use \":\"".to_owned(),
-                    _ => "operators are =, !=, <, <=, >, >= and :".to_owned(),
-                };
-                return Err(self.error(op_token.start, format!("unknown operator {} ({advice})", quote(other))));
-            }
-            _ => {
-                return Err(self.error(
-                    op_token.start,
-                    format!(
-                        "expected an operator (=, !=, <, <=, >, >= or :) after {}, found {}",
-                        quote(name),
-                        self.describe(&op_token)
-                    ),
-                ));
-            }
-        };
-
-        let value_token = self.advance()?;
-        let text = match &value_token.tok {
-            Tok::Word(w) if !is_keyword(w) => w.as_str(),
-            Tok::Str(s) => s.as_str(),
-            _ => {
-                return Err(self.error(
-                    value_token.start,
-                    format!("expected a value after {}, found {}", quote(op_text), self.describe(&value_token)),
-                ));
-            }
-        };
-        let invalid = |message: String| self.error(value_token.start, message);
-        let value = match field.kind {
-            FieldKind::Integer => text.parse::<i64>().map(Value::Integer).map_err(|e| match e.kind() {
+impl<'a> Compiler<'a> {
+    /// Reads `value` as `field` reads it and binds it as the next parameter.
+    fn bind(&mut self, field: &Field, value: &Value) -> Result<(), FilterError> {
+        let text = value.text.as_str();
+        let invalid = |message: String| FilterError::at(self.src, value.span.start, message);
+        let bound = match field.kind {
+            FieldKind::Integer => text.parse::<i64>().map(SqlValue::Integer).map_err(|e| match e.kind() {
                 IntErrorKind::PosOverflow | IntErrorKind::NegOverflow => {
                     invalid(format!("invalid number {} for {}: out of range", quote(text), quote(field.name)))
                 }
@@ -568,14 +209,52 @@ impl Parser<'_> {
                 )),
             })?,
             FieldKind::Text { normalize } => normalize(text)
-                .map(Value::Text)
+                .map(SqlValue::Text)
                 .map_err(|m| invalid(format!("invalid value {} for {}: {m}", quote(text), quote(field.name))))?,
             FieldKind::Enum { parse } => parse(text)
-                .map(Value::Integer)
+                .map(SqlValue::Integer)
                 .map_err(|m| invalid(format!("invalid value {} for {}: {m}", quote(text), quote(field.name))))?,
         };
-        self.params.push(value);
-        Ok(format!("({} {sql_op} ?)", field.column))
+        self.params.push(bound);
+        Ok(())
+    }
+
+    /// SQL for `expr`. Restrictions and groups come in parentheses; an OR inside an AND gets
+    /// them too, since SQL binds AND tighter than OR where AIP-160 does the opposite.
+    fn expr(&mut self, expr: &Expr) -> Result<String, FilterError> {
+        Ok(match expr {
+            Expr::Restriction(restriction) => self.restriction(restriction)?,
+            Expr::Not { operand, .. } => format!("NOT {}", self.expr(operand)?),
+            Expr::Group { inner, .. } => format!("({})", self.expr(inner)?),
+            Expr::And(operands) => self.operands(operands, " AND ")?,
+            Expr::Or(operands) => self.operands(operands, " OR ")?,
+        })
+    }
+
+    /// The operands of an AND or OR joined by `joiner`, an AND or OR among them in parentheses.
+    fn operands(&mut self, operands: &[Expr], joiner: &str) -> Result<String, FilterError> {
+        let mut terms = Vec::with_capacity(operands.len());
+        for operand in operands {
+            let sql = self.expr(operand)?;
+            terms.push(if matches!(operand, Expr::And(_) | Expr::Or(_)) { format!("({sql})") } else { sql });
+        }
+        Ok(terms.join(joiner))
+    }
+
+    /// `(column op ?)`, with the value bound.
+    fn restriction(&mut self, restriction: &Restriction) -> Result<String, FilterError> {
+        use crate::Op::*;
+        let field = find_field(self.src, self.fields, &restriction.field, false)?;
+        self.bind(field, &restriction.value)?;
+        let op = match restriction.comparator.op {
+            Equals | Has => "=",
+            NotEquals => "<>",
+            Less => "<",
+            LessOrEquals => "<=",
+            Greater => ">",
+            GreaterOrEquals => ">=",
+        };
+        Ok(format!("({} {op} ?)", field.column))
     }
 }
 
@@ -583,6 +262,15 @@ impl Parser<'_> {
 mod tests {
     use super::*;
     use rusqlite::Connection;
+    use rusqlite::types::Value;
+
+    /// The rusqlite value of a parameter, as the server binds it.
+    fn sqlite(value: &SqlValue) -> Value {
+        match value {
+            SqlValue::Integer(i) => Value::Integer(*i),
+            SqlValue::Text(t) => Value::Text(t.clone()),
+        }
+    }
 
     fn iso3(value: &str) -> Result<String, String> {
         if value.len() == 3 && value.chars().all(|c| c.is_ascii_alphabetic()) {
@@ -639,7 +327,9 @@ mod tests {
         let sql = format!("SELECT year, iso3 FROM t WHERE {} ORDER BY year, iso3", filter.sql);
         let mut statement = conn.prepare(&sql).unwrap();
         statement
-            .query_map(rusqlite::params_from_iter(filter.params.iter()), |row| Ok((row.get(0)?, row.get(1)?)))
+            .query_map(rusqlite::params_from_iter(filter.params.iter().map(sqlite)), |row| {
+                Ok((row.get(0)?, row.get(1)?))
+            })
             .unwrap()
             .collect::<Result<_, _>>()
             .unwrap()
@@ -717,7 +407,7 @@ mod tests {
     fn minus_after_an_operator_is_a_negative_number_not_a_negation() {
         assert_eq!(rows("year > -5").len(), 6);
         assert_eq!(rows("year = -2023"), r(&[]));
-        assert_eq!(compile_filter("year = -2023", FIELDS).unwrap().params, vec![Value::Integer(-2023)]);
+        assert_eq!(compile_filter("year = -2023", FIELDS).unwrap().params, vec![SqlValue::Integer(-2023)]);
     }
 
     #[test]
@@ -763,14 +453,26 @@ mod tests {
     }
 
     #[test]
-    fn and_binds_tighter_than_or_unlike_aip_160() {
-        // a OR b AND c == a OR (b AND c): 2020 from a, 2023 NER from b AND c.
-        assert_eq!(rows("year = 2020 OR year = 2023 AND country = NER"), r(&[(2020, "BFA"), (2023, "NER")]));
-        // AIP-160's reading, (a OR b) AND c, must be asked for with parentheses.
-        assert_eq!(rows("(year = 2020 OR year = 2023) AND country = NER"), r(&[(2023, "NER")]));
+    fn or_binds_tighter_than_and_as_aip_160_says() {
+        // a OR b AND c == (a OR b) AND c: only 2023 NER.
+        assert_eq!(rows("year = 2020 OR year = 2023 AND country = NER"), r(&[(2023, "NER")]));
         assert_eq!(
             compile_filter("year = 2020 OR year = 2023 AND country = NER", FIELDS).unwrap().sql,
-            "((year = ?) OR (year = ?) AND (iso3 = ?))"
+            "((year = ?) OR (year = ?)) AND (iso3 = ?)"
+        );
+        // a AND b OR c == a AND (b OR c): the 2023 rows on tier 2 or of Mali.
+        assert_eq!(rows("year = 2023 AND tier = TIER_2 OR country = MLI"), r(&[(2023, "MLI"), (2023, "NER")]));
+        // The SQL reading, a OR (b AND c), must be asked for with parentheses.
+        assert_eq!(rows("year = 2020 OR (year = 2023 AND country = NER)"), r(&[(2020, "BFA"), (2023, "NER")]));
+    }
+
+    #[test]
+    fn comparisons_side_by_side_are_joined_by_and() {
+        assert_eq!(rows("year = 2023 tier = TIER_2"), rows("year = 2023 AND tier = TIER_2"));
+        assert_eq!(rows("year = 2023 -country = MLI"), r(&[(2023, "CIV"), (2023, "NER")]));
+        assert_eq!(
+            compile_filter("year = 2023 tier = TIER_1 OR tier = TIER_2", FIELDS).unwrap().sql,
+            "(year = ?) AND ((tier_code = ?) OR (tier_code = ?))"
         );
     }
 
@@ -778,7 +480,7 @@ mod tests {
     fn generated_sql_uses_field_columns_placeholders_and_params_in_order() {
         let compiled = compile_filter("year >= 2020 AND NOT (tier = TIER_2 OR country != 'ner')", FIELDS).unwrap();
         assert_eq!(compiled.sql, "(year >= ?) AND NOT ((tier_code = ?) OR (iso3 <> ?))");
-        assert_eq!(compiled.params, vec![Value::Integer(2020), Value::Integer(2), Value::Text("NER".into())]);
+        assert_eq!(compiled.params, vec![SqlValue::Integer(2020), SqlValue::Integer(2), SqlValue::Text("NER".into())]);
         assert_eq!(compile_filter("NOT year = 1", FIELDS).unwrap().sql, "NOT (year = ?)");
     }
 
@@ -788,8 +490,9 @@ mod tests {
         assert_eq!(compiled.sql, "((year = ?) OR (year = ?))");
         let conn = db();
         let sql = format!("SELECT count(*) FROM t WHERE tier_code = 3 AND {}", compiled.sql);
-        let count: i64 =
-            conn.query_row(&sql, rusqlite::params_from_iter(compiled.params.iter()), |row| row.get(0)).unwrap();
+        let count: i64 = conn
+            .query_row(&sql, rusqlite::params_from_iter(compiled.params.iter().map(sqlite)), |row| row.get(0))
+            .unwrap();
         assert_eq!(count, 1);
     }
 
@@ -800,7 +503,7 @@ mod tests {
         let compiled = compile_filter(r#"name = 'Cote d\'Ivoire'"#, FIELDS_WITH_NAME).unwrap();
         assert_eq!(run(&db(), &compiled), r(&[(2023, "CIV")]));
         let compiled = compile_filter(r#"name = "a\"b\\c\nd\te\rf""#, FIELDS_WITH_NAME).unwrap();
-        assert_eq!(compiled.params, vec![Value::Text("a\"b\\c\nd\te\rf".into())]);
+        assert_eq!(compiled.params, vec![SqlValue::Text("a\"b\\c\nd\te\rf".into())]);
     }
 
     // ---- hostile input ----
@@ -957,14 +660,15 @@ mod tests {
     }
 
     #[test]
-    fn lowercase_keywords_and_implicit_and_are_refused_with_a_hint() {
+    fn lowercase_keywords_are_refused_with_a_hint() {
+        // "and" is read as the field of a comparison side by side with the first (implicit AND).
         assert_eq!(
             err("year = 2023 and tier = TIER_2").to_string(),
-            "at column 13: expected \"AND\", \"OR\" or end of filter, found \"and\" (keywords are upper case: AND)"
+            "at column 13: unknown field \"and\"; fields: year, country, tier (keywords are upper case: AND)"
         );
         assert_eq!(
-            err("year = 2023 tier = TIER_2").to_string(),
-            "at column 13: expected \"AND\", \"OR\" or end of filter, found \"tier\" (join comparisons with \"AND\" or \"OR\")"
+            err("year = 1 or tier = TIER_1").to_string(),
+            "at column 10: unknown field \"or\"; fields: year, country, tier (keywords are upper case: OR)"
         );
         assert_eq!(
             err("not year = 2023").to_string(),
@@ -1013,6 +717,45 @@ mod tests {
         // "é" is two bytes but one column.
         assert_eq!(err("country = 'é' OR yeer = 1").column, 11);
         assert_eq!(err("year = 1 OR country = \"é\" OR yeer = 1").column, 23);
+    }
+
+    #[test]
+    fn a_field_or_value_fault_before_a_syntax_error_is_reported_first() {
+        assert_eq!(err("yeer == 1").column, 1);
+        assert_eq!(err("year = 20x3 AND (").column, 8);
+        assert_eq!(err("year = 1 AND (tier = TIER_9").column, 22);
+        assert_eq!(order_err("yeer down").column, 1);
+        assert_eq!(
+            order_err("year, year down").to_string(),
+            "at column 7: duplicate field \"year\" (already ordered at column 1)"
+        );
+    }
+
+    // ---- the two steps apart ----
+
+    #[test]
+    fn a_parsed_filter_compiles_over_any_field_table() {
+        let parsed = crate::parse("tier = TIER_2 OR country = ner").unwrap();
+        let compiled = filter_sql(&parsed, FIELDS).unwrap();
+        assert_eq!(compiled.sql, "((tier_code = ?) OR (iso3 = ?))");
+        assert_eq!(compiled.params, vec![SqlValue::Integer(2), SqlValue::Text("NER".into())]);
+        let error = filter_sql(&parsed, &FIELDS[..2]).unwrap_err();
+        assert_eq!(error.to_string(), "at column 1: unknown field \"tier\"; fields: year, country");
+    }
+
+    #[test]
+    fn server_conditions_are_anded_and_params_take_the_drivers_type() {
+        let compiled = compile_filter("year = 2020 OR year = 2023", FIELDS).unwrap().and("iso3 = ?", "MLI".to_owned());
+        assert_eq!(compiled.sql, "(((year = ?) OR (year = ?))) AND (iso3 = ?)");
+        let driver = compiled.map_params(|v| sqlite(&v));
+        assert_eq!(driver.params, vec![Value::Integer(2020), Value::Integer(2023), Value::Text("MLI".into())]);
+        assert_eq!(SqlFilter::<Value>::default().sql, "1");
+    }
+
+    #[test]
+    fn a_parsed_order_by_compiles_apart() {
+        let parsed = crate::parse_order_by("tier desc").unwrap();
+        assert_eq!(order_by_sql(&parsed, FIELDS, "x").unwrap(), "tier_code DESC");
     }
 
     // ---- limits ----

@@ -1,0 +1,114 @@
+//! The fields clients may name in filters and orderings, the store columns they read, and a
+//! request's filter and order_by compiled over them.
+
+use rusqlite::types::Value;
+use tip_filter::{Field, FieldKind, SqlValue, compile_filter, compile_order_by};
+use tip_model::enum_names::{self, UnknownName};
+
+use crate::error::ApiError;
+
+/// A compiled filter whose values rusqlite binds.
+pub type SqlFilter = tip_filter::SqlFilter<Value>;
+
+/// The fields a report filter may name, and their columns.
+pub const REPORT_FIELDS: &[Field] = &[
+    Field { name: "year", column: "year", kind: FieldKind::Integer },
+    Field { name: "country", column: "iso3", kind: FieldKind::Text { normalize: country_code } },
+    Field { name: "tier", column: "tier", kind: FieldKind::Enum { parse: |v| number(enum_names::tier(v)) } },
+    Field { name: "region", column: "region", kind: FieldKind::Enum { parse: |v| number(enum_names::region(v)) } },
+    Field { name: "finding", column: "finding", kind: FieldKind::Enum { parse: |v| number(enum_names::finding(v)) } },
+    Field {
+        name: "tier_change",
+        column: "tier_change",
+        kind: FieldKind::Enum { parse: |v| number(enum_names::tier_change(v)) },
+    },
+    Field {
+        name: "completeness",
+        column: "completeness",
+        kind: FieldKind::Enum { parse: |v| number(enum_names::completeness(v)) },
+    },
+];
+
+/// The fields a country filter may name, and their columns.
+pub const COUNTRY_FIELDS: &[Field] = &[
+    Field { name: "country", column: "iso3", kind: FieldKind::Text { normalize: country_code } },
+    Field { name: "region", column: "region", kind: FieldKind::Enum { parse: |v| number(enum_names::region(v)) } },
+    Field { name: "tier", column: "latest_tier", kind: FieldKind::Enum { parse: |v| number(enum_names::tier(v)) } },
+    Field { name: "year", column: "latest_year", kind: FieldKind::Integer },
+];
+
+/// The stored code of a country, as `iso3` holds it.
+fn country_code(value: &str) -> Result<String, String> {
+    enum_names::country(value).map(|c| c.iso3.to_string()).map_err(|e| e.to_string())
+}
+
+/// The stored number of an enum value, as the enum columns hold it.
+fn number<E: Into<i32>>(read: Result<E, UnknownName>) -> Result<i64, String> {
+    read.map(|e| i64::from(e.into())).map_err(|e| e.to_string())
+}
+
+/// A request's filter and order_by compiled, or INVALID_ARGUMENT naming the field at fault.
+pub(crate) fn compiled_query(
+    filter: &str,
+    order_by: &str,
+    fields: &[Field],
+    default_order_sql: &str,
+) -> Result<(SqlFilter, String), ApiError> {
+    let filter = compile_filter(filter, fields).map_err(|e| ApiError::invalid("filter", e))?;
+    let order = compile_order_by(order_by, fields, default_order_sql).map_err(|e| ApiError::invalid("order_by", e))?;
+    // Ties broken by the default order (the key), so that pages never overlap or skip.
+    Ok((filter.map_params(sqlite_value), format!("{order}, {default_order_sql}")))
+}
+
+fn sqlite_value(value: SqlValue) -> Value {
+    match value {
+        SqlValue::Integer(number) => Value::Integer(number),
+        SqlValue::Text(text) => Value::Text(text),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use tip_model::pb::{Completeness, Region, Tier};
+
+    use super::*;
+
+    #[test]
+    fn report_fields_read_the_models_names_as_the_store_holds_them() {
+        let (filter, order) = compiled_query(
+            "tier = \"Tier 2 Watch List\" region = af country = 'countries/mli' completeness = EXCERPT",
+            "year desc",
+            REPORT_FIELDS,
+            "iso3 ASC",
+        )
+        .unwrap();
+        let expected = [
+            Value::Integer(Tier::Tier2WatchList as i64),
+            Value::Integer(Region::Af as i64),
+            Value::Text("MLI".into()),
+            Value::Integer(Completeness::Excerpt as i64),
+        ];
+        assert_eq!(filter.params, expected);
+        assert_eq!(order, "year DESC, iso3 ASC");
+    }
+
+    #[test]
+    fn a_refused_filter_or_order_by_is_invalid_argument_on_that_field_with_its_column() {
+        let Err(ApiError::InvalidArgument { field, description }) =
+            compiled_query("tier = TIER_9", "", COUNTRY_FIELDS, "iso3 ASC")
+        else {
+            panic!("tier = TIER_9 was accepted")
+        };
+        assert_eq!(field, "filter");
+        assert_eq!(
+            description,
+            "at column 8: invalid value \"TIER_9\" for \"tier\": \"TIER_9\" is not a tier: use TIER_1, TIER_2, \
+             TIER_2_WATCH_LIST, TIER_3 or TIER_SPECIAL_CASE"
+        );
+        let Err(ApiError::InvalidArgument { field, .. }) = compiled_query("", "latest_year", COUNTRY_FIELDS, "iso3")
+        else {
+            panic!("latest_year was accepted")
+        };
+        assert_eq!(field, "order_by");
+    }
+}
