@@ -3,6 +3,7 @@
 
 pub mod decode;
 mod diagnostics;
+pub mod extract;
 mod layout;
 mod parse;
 mod recommendations;
