@@ -9,7 +9,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use prost::Message;
 use rusqlite::types::Value;
-use rusqlite::{Connection, OptionalExtension, params, params_from_iter};
+use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params, params_from_iter};
 use tip_ingest::Placement;
 use tip_model::pb::{Completeness, Report, SectionKind, Tier, TierChange};
 use tip_model::{CountryRegistry, Iso3, ReportName, ReportYear};
@@ -28,6 +28,9 @@ pub enum StoreError {
     /// The database folder could not be created.
     #[error("cannot create {path}: {source}")]
     Io { path: PathBuf, source: std::io::Error },
+    /// The database was written by a newer release, whose schema this one does not know.
+    #[error("the database has schema version {found}, newer than this release's {known}: use a newer tip-atlas")]
+    NewerSchema { found: i64, known: i64 },
 }
 
 type Result<T> = std::result::Result<T, StoreError>;
@@ -100,7 +103,9 @@ pub const HIGHLIGHT_START: char = '\u{E000}';
 /// See [`HIGHLIGHT_START`].
 pub const HIGHLIGHT_END: char = '\u{E001}';
 
-const SCHEMA: &str = "
+/// The schema of the release before migrations were numbered (user_version 0), every statement
+/// IF NOT EXISTS: the first migration, which an empty file and such a database both take.
+const SCHEMA_V1: &str = "
 CREATE TABLE IF NOT EXISTS documents (
     sha256      TEXT PRIMARY KEY,
     content     BLOB NOT NULL,
@@ -160,6 +165,33 @@ CREATE TABLE IF NOT EXISTS meta (
 );
 ";
 
+/// The schema's changes, in order; `PRAGMA user_version` counts those a database has taken.
+/// Append only: a released migration never changes.
+const MIGRATIONS: &[&str] = &[SCHEMA_V1];
+
+/// Brings the schema up to date: the migrations a database has not taken, in one transaction.
+fn migrate(connection: &mut Connection) -> Result<()> {
+    let tx = write_transaction(connection)?;
+    let found: i64 = tx.query_row("PRAGMA user_version", [], |row| row.get(0))?;
+    let known = MIGRATIONS.len() as i64;
+    if found > known {
+        return Err(StoreError::NewerSchema { found, known });
+    }
+    for migration in &MIGRATIONS[found as usize..] {
+        tx.execute_batch(migration)?;
+    }
+    tx.pragma_update(None, "user_version", known)?;
+    tx.commit()?;
+    Ok(())
+}
+
+/// A write transaction that takes the write lock at once (BEGIN IMMEDIATE): one that read first
+/// would fail with SQLITE_BUSY, without waiting, when another writer committed meanwhile; this
+/// one waits for the busy timeout instead.
+fn write_transaction(connection: &mut Connection) -> Result<Transaction<'_>> {
+    Ok(connection.transaction_with_behavior(TransactionBehavior::Immediate)?)
+}
+
 /// How long a commit by another process may go unseen by [`Store::generation`].
 pub const OTHER_PROCESS_DELAY: Duration = Duration::from_millis(100);
 
@@ -187,7 +219,7 @@ impl Store {
             std::fs::create_dir_all(folder).map_err(|source| StoreError::Io { path: folder.to_owned(), source })?;
         }
         let mut writer = open_connection(path)?;
-        writer.execute_batch(SCHEMA)?;
+        migrate(&mut writer)?;
         sync_countries(&mut writer)?;
         let probe = open_connection(path)?;
         let data_version = data_version(&probe)?;
@@ -256,7 +288,7 @@ impl Store {
     /// then they are kept as a revision only. Every document stays retrievable.
     pub fn put_report(&self, name: ReportName, report: &Report, raw: &[u8]) -> Result<PutOutcome> {
         self.write(|writer| {
-            let tx = writer.transaction()?;
+            let tx = write_transaction(writer)?;
             let outcome = put_in(&tx, name, report, raw, unix_seconds())?;
             tx.commit()?;
             Ok(outcome)
@@ -270,7 +302,7 @@ impl Store {
     /// gets its error, the others are kept. The outer error is the batch's (nothing stored).
     pub fn put_reports(&self, documents: &[(ReportName, &Report, &[u8])]) -> Result<Vec<Result<PutOutcome>>> {
         self.write(|writer| {
-            let mut tx = writer.transaction()?;
+            let mut tx = write_transaction(writer)?;
             let now = unix_seconds();
             let mut outcomes = Vec::with_capacity(documents.len());
             for &(name, report, raw) in documents {
@@ -507,7 +539,7 @@ impl Store {
     /// source is updated. Returns how many rows were new or changed.
     pub fn put_placements(&self, placements: &[Placement]) -> Result<usize> {
         self.write(|writer| {
-            let tx = writer.transaction()?;
+            let tx = write_transaction(writer)?;
             let mut changed = 0;
             {
                 let mut upsert = tx.prepare_cached(
@@ -559,13 +591,15 @@ impl Store {
     /// A value of the meta table, created by `init` when missing.
     pub fn meta_or_init(&self, key: &str, init: impl FnOnce() -> Vec<u8>) -> Result<Vec<u8>> {
         self.write(|writer| {
+            let tx = write_transaction(writer)?;
             if let Some(value) =
-                writer.query_row("SELECT value FROM meta WHERE key = ?1", [key], |row| row.get(0)).optional()?
+                tx.query_row("SELECT value FROM meta WHERE key = ?1", [key], |row| row.get(0)).optional()?
             {
                 return Ok(value);
             }
             let value = init();
-            writer.execute("INSERT INTO meta (key, value) VALUES (?1, ?2)", params![key, value])?;
+            tx.execute("INSERT INTO meta (key, value) VALUES (?1, ?2)", params![key, value])?;
+            tx.commit()?;
             Ok(value)
         })
     }
@@ -717,7 +751,7 @@ fn report_states_waiver(report: &Report) -> bool {
 
 /// Mirrors the country registry into the `countries` table, for filters over countries.
 fn sync_countries(connection: &mut Connection) -> Result<()> {
-    let tx = connection.transaction()?;
+    let tx = write_transaction(connection)?;
     {
         let mut upsert = tx.prepare_cached(
             "INSERT INTO countries (iso3, region) VALUES (?1, ?2) ON CONFLICT (iso3) DO UPDATE SET region = excluded.region",
@@ -728,4 +762,64 @@ fn sync_countries(connection: &mut Connection) -> Result<()> {
     }
     tx.commit()?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn user_version(path: &Path) -> i64 {
+        Connection::open(path).unwrap().query_row("PRAGMA user_version", [], |row| row.get(0)).unwrap()
+    }
+
+    #[test]
+    fn an_empty_file_takes_every_migration() {
+        let folder = tempfile::tempdir().unwrap();
+        let path = folder.path().join("new.sqlite");
+        std::fs::write(&path, b"").unwrap();
+        let store = Store::open(&path).unwrap();
+        assert_eq!(store.placement_count().unwrap(), 0);
+        assert_eq!(user_version(&path), MIGRATIONS.len() as i64);
+    }
+
+    #[test]
+    fn a_database_of_the_release_before_migrations_keeps_its_rows() {
+        let folder = tempfile::tempdir().unwrap();
+        let path = folder.path().join("old.sqlite");
+        let old = Connection::open(&path).unwrap();
+        old.execute_batch(SCHEMA_V1).unwrap();
+        old.execute("INSERT INTO meta (key, value) VALUES ('kept', x'01')", []).unwrap();
+        drop(old);
+        let store = Store::open(&path).unwrap();
+        assert_eq!(store.meta("kept").unwrap(), Some(vec![1]));
+        assert_eq!(user_version(&path), MIGRATIONS.len() as i64);
+        drop(store);
+        Store::open(&path).expect("opens again, with nothing left to migrate");
+    }
+
+    #[test]
+    fn a_database_of_a_newer_release_is_refused() {
+        let folder = tempfile::tempdir().unwrap();
+        let path = folder.path().join("newer.sqlite");
+        Connection::open(&path).unwrap().pragma_update(None, "user_version", 1000).unwrap();
+        assert!(matches!(Store::open(&path), Err(StoreError::NewerSchema { found: 1000, .. })));
+    }
+
+    #[test]
+    fn a_second_writer_waits_for_the_first() {
+        let folder = tempfile::tempdir().unwrap();
+        let path = folder.path().join("busy.sqlite");
+        let store = Store::open(&path).unwrap();
+        let mut other = open_connection(&path).unwrap();
+        let other_tx = write_transaction(&mut other).unwrap();
+        other_tx.execute("INSERT INTO meta (key, value) VALUES ('other', x'02')", []).unwrap();
+        std::thread::scope(|scope| {
+            // Started while the other transaction holds the write lock: it reads, then writes.
+            let waiting = scope.spawn(|| store.meta_or_init("mine", || vec![3]));
+            std::thread::sleep(Duration::from_millis(200));
+            other_tx.commit().unwrap();
+            assert_eq!(waiting.join().unwrap().unwrap(), vec![3]);
+        });
+        assert_eq!(store.meta("other").unwrap(), Some(vec![2]));
+    }
 }
