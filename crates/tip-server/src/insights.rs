@@ -13,8 +13,8 @@ use tip_model::{Iso3, ReportName, ReportYear};
 use crate::catalog::{Catalog, Page, blocking};
 use crate::error::ApiError;
 use crate::filter::SqlFilter;
-use crate::history::{compare_tiers, tier_history};
 use crate::similarity::{SAME_RECOMMENDATION, match_items, similarity, words};
+use tip_model::history::{compare_tiers, tier_history};
 
 impl Catalog {
     /// Every known placement of a country, year by year.

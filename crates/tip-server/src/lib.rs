@@ -5,7 +5,6 @@ mod auth;
 pub mod catalog;
 pub mod error;
 pub mod filter;
-mod history;
 mod insights;
 mod limits;
 mod logging;

@@ -14,7 +14,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use prost::Message;
 use rusqlite::{Connection, Transaction, TransactionBehavior};
-use tip_model::pb::{Report, Tier, TierChange};
+use tip_model::pb::{Report, Tier};
 use tip_model::{Iso3, ReportName};
 
 pub use generation::OTHER_PROCESS_DELAY;
@@ -52,26 +52,6 @@ pub enum PutOutcome {
     /// The document was stored as a revision, but looks less complete than the current one,
     /// which stays current.
     KeptCurrent,
-}
-
-/// A placement as stored, with its source.
-#[derive(Clone, Debug, PartialEq)]
-pub struct StoredPlacement {
-    pub iso3: Iso3,
-    pub year: i32,
-    pub tier: Tier,
-    pub source: String,
-    pub tier_as_published: String,
-}
-
-/// The verdict of a stored report, without its text.
-#[derive(Clone, Debug, PartialEq)]
-pub struct ReportVerdict {
-    pub iso3: Iso3,
-    pub year: i32,
-    pub tier: Tier,
-    pub tier_change: TierChange,
-    pub waiver: bool,
 }
 
 /// A country's most recent placement: report year and tier.

@@ -1,14 +1,13 @@
 //! Reads, each on a pooled reader connection.
 
 use rusqlite::types::Value;
-use rusqlite::{OptionalExtension, params, params_from_iter};
+use rusqlite::{Connection, OptionalExtension, params, params_from_iter};
 use tip_model::pb::{Report, Tier, TierChange};
 use tip_model::{Iso3, ReportName, ReportYear};
 
-use super::{
-    CountryRow, HIGHLIGHT_END, HIGHLIGHT_START, ReportVerdict, Result, Revision, SearchHit, Store, StoredPlacement,
-    decode_report,
-};
+use tip_model::history::{ReportVerdict, TablePlacement};
+
+use super::{CountryRow, HIGHLIGHT_END, HIGHLIGHT_START, Result, Revision, SearchHit, Store, decode_report};
 use crate::filter::SqlFilter;
 
 impl Store {
@@ -138,22 +137,10 @@ impl Store {
         offset: u64,
         limit: u64,
     ) -> Result<(Vec<CountryRow>, u64)> {
-        // The latest placement: the newest year's tier as the tier history settles it (history.rs
-        // `settle`): the narrative's, else the tier most tables give, the alphabetically first
-        // source's on a tie. Looked up per country through the indexes on (iso3, year): a window
-        // over every placement would cost as much for one country as for all.
+        // The latest placement as writes keep it (see `writes::refresh_latest_placement`).
         let from = format!(
-            "FROM (SELECT y.iso3, y.region, y.latest_year, (
-                   SELECT tier FROM (
-                       SELECT tier, 1 AS narrative, 1 AS votes, '' AS first_source FROM reports
-                       WHERE iso3 = y.iso3 AND year = y.latest_year AND tier != 0
-                       UNION ALL SELECT tier, 0, count(*), min(source) FROM placements
-                       WHERE iso3 = y.iso3 AND year = y.latest_year GROUP BY tier)
-                   ORDER BY narrative DESC, votes DESC, first_source LIMIT 1) AS latest_tier
-                 FROM (SELECT c.iso3, c.region, (
-                         SELECT max(year) FROM (SELECT year FROM reports WHERE iso3 = c.iso3 AND tier != 0
-                                                UNION ALL SELECT year FROM placements WHERE iso3 = c.iso3)
-                       ) AS latest_year FROM countries c) y)
+            "FROM (SELECT c.iso3, c.region, l.year AS latest_year, l.tier AS latest_tier
+                   FROM countries c LEFT JOIN latest_placements l ON l.iso3 = c.iso3)
              WHERE {}",
             filter.sql
         );
@@ -179,51 +166,13 @@ impl Store {
     }
 
     /// Every stored placement, of one country or of all, by country, year and source.
-    pub fn placements(&self, country: Option<Iso3>) -> Result<Vec<StoredPlacement>> {
-        let country = country.map(|c| c.as_str().to_owned());
-        self.read(|c| {
-            let mut statement = c.prepare_cached(
-                "SELECT iso3, year, tier, source, tier_as_published FROM placements
-                 WHERE ?1 IS NULL OR iso3 = ?1 ORDER BY iso3, year, source",
-            )?;
-            let rows = statement.query_map(params![country], |row| {
-                Ok((row.get::<_, String>(0)?, row.get(1)?, row.get::<_, i32>(2)?, row.get(3)?, row.get(4)?))
-            })?;
-            let mut placements = Vec::new();
-            for row in rows {
-                let (iso3, year, tier, source, tier_as_published) = row?;
-                let Ok(iso3) = Iso3::parse(&iso3) else { continue };
-                let tier = Tier::try_from(tier).unwrap_or(Tier::Unspecified);
-                placements.push(StoredPlacement { iso3, year, tier, source, tier_as_published });
-            }
-            Ok(placements)
-        })
+    pub fn placements(&self, country: Option<Iso3>) -> Result<Vec<TablePlacement>> {
+        self.read(|c| placements_in(c, country))
     }
 
     /// The verdicts of the stored reports, of one country or of all, by country and year.
     pub fn verdicts(&self, country: Option<Iso3>) -> Result<Vec<ReportVerdict>> {
-        let country = country.map(|c| c.as_str().to_owned());
-        self.read(|c| {
-            let mut statement = c.prepare_cached(
-                "SELECT iso3, year, tier, tier_change, waiver FROM reports WHERE ?1 IS NULL OR iso3 = ?1 ORDER BY iso3, year",
-            )?;
-            let rows = statement.query_map(params![country], |row| {
-                Ok((row.get::<_, String>(0)?, row.get(1)?, row.get::<_, i32>(2)?, row.get::<_, i32>(3)?, row.get(4)?))
-            })?;
-            let mut verdicts = Vec::new();
-            for row in rows {
-                let (iso3, year, tier, tier_change, waiver) = row?;
-                let Ok(iso3) = Iso3::parse(&iso3) else { continue };
-                verdicts.push(ReportVerdict {
-                    iso3,
-                    year,
-                    tier: Tier::try_from(tier).unwrap_or(Tier::Unspecified),
-                    tier_change: TierChange::try_from(tier_change).unwrap_or(TierChange::Unspecified),
-                    waiver,
-                });
-            }
-            Ok(verdicts)
-        })
+        self.read(|c| verdicts_in(c, country))
     }
 
     /// How many placements are stored.
@@ -242,6 +191,50 @@ impl Store {
 fn paged(params: &[Value], offset: u64, limit: u64) -> Vec<Value> {
     let bound = |n: u64| Value::Integer(i64::try_from(n).unwrap_or(i64::MAX));
     params.iter().cloned().chain([bound(limit), bound(offset)]).collect()
+}
+
+/// [`Store::placements`] on a connection, for writes to read inside their transaction.
+pub(super) fn placements_in(c: &Connection, country: Option<Iso3>) -> Result<Vec<TablePlacement>> {
+    let country = country.map(|c| c.as_str().to_owned());
+    let mut statement = c.prepare_cached(
+        "SELECT iso3, year, tier, source, tier_as_published FROM placements
+         WHERE ?1 IS NULL OR iso3 = ?1 ORDER BY iso3, year, source",
+    )?;
+    let rows = statement.query_map(params![country], |row| {
+        Ok((row.get::<_, String>(0)?, row.get(1)?, row.get::<_, i32>(2)?, row.get(3)?, row.get(4)?))
+    })?;
+    let mut placements = Vec::new();
+    for row in rows {
+        let (iso3, year, tier, source, tier_as_published) = row?;
+        let Ok(iso3) = Iso3::parse(&iso3) else { continue };
+        let tier = Tier::try_from(tier).unwrap_or(Tier::Unspecified);
+        placements.push(TablePlacement { iso3, year, tier, source, tier_as_published });
+    }
+    Ok(placements)
+}
+
+/// [`Store::verdicts`] on a connection, for writes to read inside their transaction.
+pub(super) fn verdicts_in(c: &Connection, country: Option<Iso3>) -> Result<Vec<ReportVerdict>> {
+    let country = country.map(|c| c.as_str().to_owned());
+    let mut statement = c.prepare_cached(
+        "SELECT iso3, year, tier, tier_change, waiver FROM reports WHERE ?1 IS NULL OR iso3 = ?1 ORDER BY iso3, year",
+    )?;
+    let rows = statement.query_map(params![country], |row| {
+        Ok((row.get::<_, String>(0)?, row.get(1)?, row.get::<_, i32>(2)?, row.get::<_, i32>(3)?, row.get(4)?))
+    })?;
+    let mut verdicts = Vec::new();
+    for row in rows {
+        let (iso3, year, tier, tier_change, waiver) = row?;
+        let Ok(iso3) = Iso3::parse(&iso3) else { continue };
+        verdicts.push(ReportVerdict {
+            iso3,
+            year,
+            tier: Tier::try_from(tier).unwrap_or(Tier::Unspecified),
+            tier_change: TierChange::try_from(tier_change).unwrap_or(TierChange::Unspecified),
+            waiver,
+        });
+    }
+    Ok(verdicts)
 }
 
 #[cfg(test)]

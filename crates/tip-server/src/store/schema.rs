@@ -3,6 +3,7 @@
 use rusqlite::{Connection, params};
 use tip_model::CountryRegistry;
 
+use super::writes::refresh_latest_placements;
 use super::{Result, StoreError, write_transaction};
 
 /// The schema of the release before migrations were numbered (user_version 0), every statement
@@ -67,9 +68,27 @@ CREATE TABLE IF NOT EXISTS meta (
 );
 ";
 
+/// One change of the schema: statements, then what is derived in Rust from the rows, if any.
+pub(super) struct Migration {
+    sql: &'static str,
+    derive: Option<fn(&Connection) -> Result<()>>,
+}
+
 /// The schema's changes, in order; `PRAGMA user_version` counts those a database has taken.
 /// Append only: a released migration never changes.
-const MIGRATIONS: &[&str] = &[SCHEMA_V1];
+pub(super) const MIGRATIONS: &[Migration] = &[
+    Migration { sql: SCHEMA_V1, derive: None },
+    // 2: each country's latest placement, derived in Rust by the tier history's rule, which
+    // ListCountries filters and orders on.
+    Migration {
+        sql: "CREATE TABLE latest_placements (
+                  iso3 TEXT PRIMARY KEY,
+                  year INTEGER NOT NULL,
+                  tier INTEGER NOT NULL
+              );",
+        derive: Some(|tx| refresh_latest_placements(tx, None)),
+    },
+];
 
 /// Brings the schema up to date: the migrations a database has not taken, in one transaction.
 pub(super) fn migrate(connection: &mut Connection) -> Result<()> {
@@ -80,7 +99,10 @@ pub(super) fn migrate(connection: &mut Connection) -> Result<()> {
         return Err(StoreError::NewerSchema { found, known });
     }
     for migration in &MIGRATIONS[found as usize..] {
-        tx.execute_batch(migration)?;
+        tx.execute_batch(migration.sql)?;
+        if let Some(derive) = migration.derive {
+            derive(&tx)?;
+        }
     }
     tx.pragma_update(None, "user_version", known)?;
     tx.commit()?;
@@ -129,10 +151,18 @@ mod tests {
         let path = folder.path().join("old.sqlite");
         let old = Connection::open(&path).unwrap();
         old.execute_batch(SCHEMA_V1).unwrap();
+        old.execute("INSERT INTO placements VALUES ('MLI', 2022, 3, 't.csv', '2WL', 'Mali')", []).unwrap();
         old.execute("INSERT INTO meta (key, value) VALUES ('kept', x'01')", []).unwrap();
         drop(old);
         let store = Store::open(&path).unwrap();
         assert_eq!(store.meta("kept").unwrap(), Some(vec![1]));
+        let latest: (i32, i32) = Connection::open(&path)
+            .unwrap()
+            .query_row("SELECT year, tier FROM latest_placements WHERE iso3 = 'MLI'", [], |row| {
+                Ok((row.get(0)?, row.get(1)?))
+            })
+            .unwrap();
+        assert_eq!(latest, (2022, 3), "derived by the migration");
         assert_eq!(user_version(&path), MIGRATIONS.len() as i64);
         drop(store);
         Store::open(&path).expect("opens again, with nothing left to migrate");

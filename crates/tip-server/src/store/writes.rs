@@ -2,10 +2,15 @@
 
 use prost::Message;
 use rusqlite::{Connection, OptionalExtension, params};
+use std::collections::BTreeSet;
 use tip_ingest::Placement;
-use tip_model::pb::{Completeness, Report, SectionKind};
-use tip_model::{CountryRegistry, ReportName};
 
+use tip_model::completeness::completeness_rank;
+use tip_model::history::latest_placement;
+use tip_model::pb::{Completeness, Report, SectionKind};
+use tip_model::{CountryRegistry, Iso3, ReportName};
+
+use super::reads::{placements_in, verdicts_in};
 use super::{PutOutcome, Result, Store, unix_seconds, write_transaction};
 
 impl Store {
@@ -52,6 +57,7 @@ impl Store {
         self.write(|writer| {
             let tx = write_transaction(writer)?;
             let mut changed = 0;
+            let mut touched = BTreeSet::new();
             {
                 let mut upsert = tx.prepare_cached(
                     "INSERT INTO placements (iso3, year, tier, source, tier_as_published, country_as_published)
@@ -63,7 +69,7 @@ impl Store {
                          OR country_as_published != excluded.country_as_published",
                 )?;
                 for p in placements {
-                    changed += upsert.execute(params![
+                    let rows = upsert.execute(params![
                         p.iso3.as_str(),
                         p.year.get(),
                         p.tier as i32,
@@ -71,7 +77,14 @@ impl Store {
                         p.tier_as_published,
                         p.country_as_published
                     ])?;
+                    if rows > 0 {
+                        touched.insert(p.iso3);
+                    }
+                    changed += rows;
                 }
+            }
+            for iso3 in touched {
+                refresh_latest_placements(&tx, Some(iso3))?;
             }
             tx.commit()?;
             Ok(changed)
@@ -140,7 +153,10 @@ fn put_in(tx: &Connection, name: ReportName, report: &Report, raw: &[u8], now: i
     )?
     .execute(params![iso3, year, sha256, now, report.tier, report.completeness])?;
     let outcome = match current {
-        Some(completeness) if completeness_rank(report.completeness) < completeness_rank(completeness) => {
+        Some(current)
+            if completeness_rank(report.completeness())
+                < completeness_rank(Completeness::try_from(current).unwrap_or(Completeness::Unspecified)) =>
+        {
             return Ok(PutOutcome::KeptCurrent);
         }
         Some(_) => PutOutcome::Replaced,
@@ -148,8 +164,18 @@ fn put_in(tx: &Connection, name: ReportName, report: &Report, raw: &[u8], now: i
     };
     let mut stored = report.clone();
     stored.ingest_time = Some(prost_types::Timestamp { seconds: now, nanos: 0 });
+    write_current(tx, name, &stored)?;
+    Ok(outcome)
+}
+
+/// Makes `stored` the current report of its country and year (read from the document its source
+/// names, stored at its ingest time): its row, its full-text entry, and the country's latest
+/// placement.
+fn write_current(tx: &Connection, name: ReportName, stored: &Report) -> Result<()> {
+    let (iso3, year) = (name.country.as_str(), name.year.get());
+    let sha256 = stored.source.as_ref().map_or("", |s| s.content_sha256.as_str());
+    let ingested_at = stored.ingest_time.as_ref().map_or(0, |t| t.seconds);
     let region = CountryRegistry::global().get(name.country).map_or(0, |c| c.region as i32);
-    let waiver = report_states_waiver(report);
     let id: i64 = tx
         .prepare_cached(
             "INSERT INTO reports (iso3, year, region, tier, tier_change, finding, completeness, waiver, document_sha256,
@@ -170,9 +196,9 @@ fn put_in(tx: &Connection, name: ReportName, report: &Report, raw: &[u8], now: i
                 stored.tier_change,
                 stored.finding,
                 stored.completeness,
-                waiver,
+                stored.downgrade_waived,
                 sha256,
-                now,
+                ingested_at,
                 stored.encode_to_vec()
             ],
             |row| row.get(0),
@@ -189,32 +215,29 @@ fn put_in(tx: &Connection, name: ReportName, report: &Report, raw: &[u8], now: i
     let recommendations = stored.recommendations.iter().map(|r| r.text.as_str()).collect::<Vec<_>>().join("\n");
     tx.prepare_cached("INSERT INTO report_text (rowid, narrative, recommendations) VALUES (?1, ?2, ?3)")?
         .execute(params![id, narrative, recommendations])?;
-    Ok(outcome)
+    refresh_latest_placements(tx, Some(name.country))
 }
 
-/// Orders completeness: a complete narrative over an excerpt over a cut-off text.
-fn completeness_rank(completeness: i32) -> u8 {
-    match Completeness::try_from(completeness) {
-        Ok(Completeness::Complete) => 3,
-        Ok(Completeness::Excerpt) => 2,
-        Ok(Completeness::Truncated) => 1,
-        _ => 0,
+/// Recomputes the latest placement of one country, or of all, from its placements and report
+/// verdicts, by the tier history's rule ([`latest_placement`]), inside the caller's transaction.
+pub(super) fn refresh_latest_placements(tx: &Connection, country: Option<Iso3>) -> Result<()> {
+    let placements = placements_in(tx, country)?;
+    let verdicts = verdicts_in(tx, country)?;
+    let countries: BTreeSet<Iso3> = placements.iter().map(|p| p.iso3).chain(verdicts.iter().map(|v| v.iso3)).collect();
+    tx.prepare_cached("DELETE FROM latest_placements WHERE ?1 IS NULL OR iso3 = ?1")?
+        .execute([country.map(|c| c.as_str().to_owned())])?;
+    let mut insert = tx.prepare_cached("INSERT INTO latest_placements (iso3, year, tier) VALUES (?1, ?2, ?3)")?;
+    for iso3 in countries {
+        if let Some((year, tier)) = latest_placement(iso3, &placements, &verdicts) {
+            insert.execute(params![iso3.as_str(), year, tier as i32])?;
+        }
     }
-}
-
-/// Whether the report says a downgrade was waived ("was granted a waiver ... from an otherwise
-/// required downgrade to Tier 3").
-fn report_states_waiver(report: &Report) -> bool {
-    report
-        .paragraphs
-        .iter()
-        .take(3)
-        .any(|p| p.contains("otherwise required downgrade") || p.contains("granted a waiver"))
+    Ok(())
 }
 
 #[cfg(test)]
 mod tests {
-    use tip_model::pb::Completeness;
+    use tip_model::pb::{Completeness, Tier};
 
     use super::*;
     use crate::store::testing::{mali_2023, mali_2023_cut_off, temporary_store};
@@ -240,6 +263,26 @@ mod tests {
         assert_eq!(store.put_placements(&table.placements).unwrap(), 1);
         assert_eq!(store.put_placements(&table.placements).unwrap(), 0);
         assert_eq!(store.placement_count().unwrap(), 1);
+    }
+
+    #[test]
+    fn writes_keep_each_countrys_latest_placement() {
+        let (_folder, store) = temporary_store();
+        let latest = |store: &Store| {
+            store
+                .read(|c| {
+                    Ok(c.query_row("SELECT year, tier FROM latest_placements WHERE iso3 = 'MLI'", [], |row| {
+                        Ok((row.get::<_, i32>(0)?, row.get::<_, i32>(1)?))
+                    })?)
+                })
+                .unwrap()
+        };
+        let table = tip_ingest::parse_tier_table(b"country,year,tier\nMali,2023,Tier 3\n", "t.csv").unwrap();
+        store.put_placements(&table.placements).unwrap();
+        assert_eq!(latest(&store), (2023, Tier::Tier3 as i32));
+        let (name, report, bytes) = mali_2023();
+        store.put_report(name, &report, bytes).unwrap();
+        assert_eq!(latest(&store), (2023, Tier::Tier2 as i32), "the narrative settles its year");
     }
 
     #[test]
