@@ -3,6 +3,7 @@
 pub mod check;
 pub mod export;
 pub mod ingest;
+pub mod reindex;
 
 use std::path::{Path, PathBuf};
 

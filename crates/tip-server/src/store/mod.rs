@@ -54,6 +54,28 @@ pub enum PutOutcome {
     KeptCurrent,
 }
 
+/// A document as ingested for a report, without its bytes: what re-deriving the report needs.
+#[derive(Clone, Debug)]
+pub struct StoredDocument {
+    /// The report it was ingested for.
+    pub name: ReportName,
+    pub sha256: String,
+    pub source_uri: String,
+    /// Whether it is the report's current document.
+    pub current: bool,
+}
+
+/// What re-deriving a report from one of its documents did.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Rederived {
+    /// The document is current and its report came out as stored.
+    Unchanged,
+    /// The document is current and its report changed; this was the stored one.
+    Changed { before: Box<Report> },
+    /// The document is an earlier revision: only its tier and completeness were written.
+    Revision,
+}
+
 /// A country's most recent placement: report year and tier.
 pub type LatestPlacement = (i32, Tier);
 
@@ -94,6 +116,13 @@ pub const HIGHLIGHT_END: char = '\u{E001}';
 fn write_transaction(connection: &mut Connection) -> Result<Transaction<'_>> {
     Ok(connection.transaction_with_behavior(TransactionBehavior::Immediate)?)
 }
+
+/// The meta key of the parser version the stored reports were derived with.
+const PARSER_VERSION_KEY: &str = "parser_version";
+
+/// The parser version of a database that records none: the release before versions were
+/// recorded.
+const UNRECORDED_PARSER_VERSION: u32 = 1;
 
 /// The store: one writer connection and a pool of readers, all on one SQLite file in WAL mode.
 pub struct Store {

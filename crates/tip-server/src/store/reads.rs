@@ -7,7 +7,10 @@ use tip_model::{Iso3, ReportName, ReportYear};
 
 use tip_model::history::{ReportVerdict, TablePlacement};
 
-use super::{CountryRow, HIGHLIGHT_END, HIGHLIGHT_START, Result, Revision, SearchHit, Store, decode_report};
+use super::{
+    CountryRow, HIGHLIGHT_END, HIGHLIGHT_START, PARSER_VERSION_KEY, Result, Revision, SearchHit, Store, StoredDocument,
+    UNRECORDED_PARSER_VERSION, decode_report,
+};
 use crate::filter::SqlFilter;
 
 impl Store {
@@ -173,6 +176,44 @@ impl Store {
     /// The verdicts of the stored reports, of one country or of all, by country and year.
     pub fn verdicts(&self, country: Option<Iso3>) -> Result<Vec<ReportVerdict>> {
         self.read(|c| verdicts_in(c, country))
+    }
+
+    /// Every document ingested for every report, by country, year and ingest order.
+    pub fn documents(&self) -> Result<Vec<StoredDocument>> {
+        self.read(|c| {
+            let mut statement = c.prepare(
+                "SELECT rd.iso3, rd.year, rd.document_sha256, d.source_uri,
+                        rd.document_sha256 = coalesce(r.document_sha256, '')
+                 FROM report_documents rd JOIN documents d ON d.sha256 = rd.document_sha256
+                 LEFT JOIN reports r ON r.iso3 = rd.iso3 AND r.year = rd.year
+                 ORDER BY rd.iso3, rd.year, rd.rowid",
+            )?;
+            let rows = statement.query_map([], |row| {
+                Ok((row.get::<_, String>(0)?, row.get::<_, i64>(1)?, row.get(2)?, row.get(3)?, row.get(4)?))
+            })?;
+            let mut documents = Vec::new();
+            for row in rows {
+                let (iso3, year, sha256, source_uri, current) = row?;
+                let (Ok(country), Ok(year)) = (Iso3::parse(&iso3), ReportYear::new(year)) else { continue };
+                documents.push(StoredDocument { name: ReportName { country, year }, sha256, source_uri, current });
+            }
+            Ok(documents)
+        })
+    }
+
+    /// The raw bytes of a stored document.
+    pub fn document_content(&self, sha256: &str) -> Result<Option<Vec<u8>>> {
+        self.read(|c| {
+            Ok(c.prepare_cached("SELECT content FROM documents WHERE sha256 = ?1")?
+                .query_row([sha256], |row| row.get(0))
+                .optional()?)
+        })
+    }
+
+    /// The parser version the stored reports were derived with.
+    pub fn parser_version(&self) -> Result<u32> {
+        let stored = self.meta(PARSER_VERSION_KEY)?;
+        Ok(stored.and_then(|value| String::from_utf8(value).ok()?.parse().ok()).unwrap_or(UNRECORDED_PARSER_VERSION))
     }
 
     /// How many placements are stored.

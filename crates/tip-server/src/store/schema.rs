@@ -4,7 +4,7 @@ use rusqlite::{Connection, params};
 use tip_model::CountryRegistry;
 
 use super::writes::refresh_latest_placements;
-use super::{Result, StoreError, write_transaction};
+use super::{PARSER_VERSION_KEY, Result, StoreError, write_transaction};
 
 /// The schema of the release before migrations were numbered (user_version 0), every statement
 /// IF NOT EXISTS: the first migration, which an empty file and such a database both take.
@@ -95,6 +95,8 @@ pub(super) fn migrate(connection: &mut Connection) -> Result<()> {
     let tx = write_transaction(connection)?;
     let found: i64 = tx.query_row("PRAGMA user_version", [], |row| row.get(0))?;
     let known = MIGRATIONS.len() as i64;
+    let new_file =
+        found == 0 && tx.query_row("SELECT count(*) FROM sqlite_master", [], |row| row.get::<_, i64>(0))? == 0;
     if found > known {
         return Err(StoreError::NewerSchema { found, known });
     }
@@ -103,6 +105,13 @@ pub(super) fn migrate(connection: &mut Connection) -> Result<()> {
         if let Some(derive) = migration.derive {
             derive(&tx)?;
         }
+    }
+    if new_file {
+        // Nothing stored yet: what will be is derived by this parser.
+        tx.execute(
+            "INSERT INTO meta (key, value) VALUES (?1, ?2)",
+            params![PARSER_VERSION_KEY, tip_ingest::PARSER_VERSION.to_string()],
+        )?;
     }
     tx.pragma_update(None, "user_version", known)?;
     tx.commit()?;
@@ -143,6 +152,7 @@ mod tests {
         let store = Store::open(&path).unwrap();
         assert_eq!(store.placement_count().unwrap(), 0);
         assert_eq!(user_version(&path), MIGRATIONS.len() as i64);
+        assert_eq!(store.parser_version().unwrap(), tip_ingest::PARSER_VERSION, "nothing to re-derive");
     }
 
     #[test]
@@ -163,6 +173,7 @@ mod tests {
             })
             .unwrap();
         assert_eq!(latest, (2022, 3), "derived by the migration");
+        assert_eq!(store.parser_version().unwrap(), 1, "its reports are the previous parser's");
         assert_eq!(user_version(&path), MIGRATIONS.len() as i64);
         drop(store);
         Store::open(&path).expect("opens again, with nothing left to migrate");

@@ -11,9 +11,12 @@ use tip_model::pb::{Completeness, Report, SectionKind};
 use tip_model::{CountryRegistry, Iso3, ReportName};
 
 use super::reads::{placements_in, verdicts_in};
-use super::{PutOutcome, Result, Store, unix_seconds, write_transaction};
+use super::{
+    PARSER_VERSION_KEY, PutOutcome, Rederived, Result, Store, StoredDocument, unix_seconds, write_transaction,
+};
 
 impl Store {
+    /// Stores a parsed report and its raw bytes in one transaction. The same bytes twice change
     /// nothing. Other bytes for the same country and year replace the report, unless they look
     /// less complete than the current document (a cut-off copy does not replace a whole one):
     /// then they are kept as a revision only. Every document stays retrievable.
@@ -52,7 +55,36 @@ impl Store {
         })
     }
 
-    /// source is updated. Returns how many rows were new or changed.
+    /// Writes reports re-derived from their stored documents, each under a savepoint of its own
+    /// as [`Store::put_reports`] does, in one transaction. Which document is current stays as
+    /// it is; a current document's report keeps its ingest time.
+    pub fn put_rederived(&self, documents: &[(&StoredDocument, &Report)]) -> Result<Vec<Result<Rederived>>> {
+        self.write(|writer| {
+            let mut tx = write_transaction(writer)?;
+            let mut outcomes = Vec::with_capacity(documents.len());
+            for &(document, report) in documents {
+                let savepoint = tx.savepoint()?;
+                match rederive_in(&savepoint, document, report) {
+                    Ok(outcome) => {
+                        savepoint.commit()?;
+                        outcomes.push(Ok(outcome));
+                    }
+                    Err(error) => outcomes.push(Err(error)),
+                }
+            }
+            tx.commit()?;
+            Ok(outcomes)
+        })
+    }
+
+    /// Records the parser version the stored reports are now derived with.
+    pub fn set_parser_version(&self, version: u32) -> Result<()> {
+        self.set_meta(PARSER_VERSION_KEY, version.to_string().as_bytes())
+    }
+
+    /// Stores tier placements in one transaction; a placement of the same country, year and
+    /// source is updated. Returns how many rows were new or changed. The latest placements of
+    /// the countries they change are derived again.
     pub fn put_placements(&self, placements: &[Placement]) -> Result<usize> {
         self.write(|writer| {
             let tx = write_transaction(writer)?;
@@ -166,6 +198,31 @@ fn put_in(tx: &Connection, name: ReportName, report: &Report, raw: &[u8], now: i
     stored.ingest_time = Some(prost_types::Timestamp { seconds: now, nanos: 0 });
     write_current(tx, name, &stored)?;
     Ok(outcome)
+}
+
+/// Writes one re-derived report inside the caller's transaction (see [`Store::put_rederived`]).
+fn rederive_in(tx: &Connection, document: &StoredDocument, report: &Report) -> Result<Rederived> {
+    let (iso3, year) = (document.name.country.as_str(), document.name.year.get());
+    tx.prepare_cached(
+        "UPDATE report_documents SET tier = ?4, completeness = ?5
+         WHERE iso3 = ?1 AND year = ?2 AND document_sha256 = ?3",
+    )?
+    .execute(params![iso3, year, document.sha256, report.tier, report.completeness])?;
+    let current: Option<(i64, Vec<u8>)> = tx
+        .prepare_cached(
+            "SELECT ingested_at, report FROM reports WHERE iso3 = ?1 AND year = ?2 AND document_sha256 = ?3",
+        )?
+        .query_row(params![iso3, year, document.sha256], |row| Ok((row.get(0)?, row.get(1)?)))
+        .optional()?;
+    let Some((ingested_at, before)) = current else { return Ok(Rederived::Revision) };
+    let mut stored = report.clone();
+    stored.ingest_time = Some(prost_types::Timestamp { seconds: ingested_at, nanos: 0 });
+    if stored.encode_to_vec() == before {
+        return Ok(Rederived::Unchanged);
+    }
+    write_current(tx, document.name, &stored)?;
+    // A stored report that no longer decodes is replaced all the same: every field changed.
+    Ok(Rederived::Changed { before: Box::new(Report::decode(before.as_slice()).unwrap_or_default()) })
 }
 
 /// Makes `stored` the current report of its country and year (read from the document its source
