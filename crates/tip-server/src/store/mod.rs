@@ -19,6 +19,7 @@ use tip_model::{Iso3, ReportName};
 
 pub use generation::OTHER_PROCESS_DELAY;
 use generation::OtherWrites;
+pub use schema::SCHEMA_VERSION;
 use schema::{migrate, sync_countries};
 
 /// A failure of the store.

@@ -90,11 +90,14 @@ pub(super) const MIGRATIONS: &[Migration] = &[
     },
 ];
 
+/// The schema version this release writes (`PRAGMA user_version`).
+pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+
 /// Brings the schema up to date: the migrations a database has not taken, in one transaction.
 pub(super) fn migrate(connection: &mut Connection) -> Result<()> {
     let tx = write_transaction(connection)?;
     let found: i64 = tx.query_row("PRAGMA user_version", [], |row| row.get(0))?;
-    let known = MIGRATIONS.len() as i64;
+    let known = SCHEMA_VERSION;
     let new_file =
         found == 0 && tx.query_row("SELECT count(*) FROM sqlite_master", [], |row| row.get::<_, i64>(0))? == 0;
     if found > known {
