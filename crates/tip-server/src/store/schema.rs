@@ -113,7 +113,7 @@ pub(super) fn migrate(connection: &mut Connection) -> Result<()> {
         // Nothing stored yet: what will be is derived by this parser.
         tx.execute(
             "INSERT INTO meta (key, value) VALUES (?1, ?2)",
-            params![PARSER_VERSION_KEY, tip_ingest::PARSER_VERSION.to_string()],
+            params![PARSER_VERSION_KEY, tip_ingest::PARSER_VERSION.to_string().into_bytes()],
         )?;
     }
     tx.pragma_update(None, "user_version", known)?;
