@@ -3,6 +3,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use tip_model::history::{compare_tiers, tier_history};
 use tip_model::names::country_name;
 use tip_model::pb::{
     self, Recommendation, RecommendationMatch, RecommendationOccurrence, RecurringRecommendation, Region,
@@ -14,7 +15,6 @@ use crate::catalog::{Catalog, Page, blocking};
 use crate::error::ApiError;
 use crate::filter::SqlFilter;
 use crate::similarity::{SAME_RECOMMENDATION, match_items, similarity, words};
-use tip_model::history::{compare_tiers, tier_history};
 
 impl Catalog {
     /// Every known placement of a country, year by year.

@@ -163,6 +163,22 @@ mod tests {
     }
 
     #[test]
+    fn a_document_that_now_reads_as_another_report_keeps_what_was_stored() {
+        let folder = tempfile::tempdir().unwrap();
+        let store = Store::open(&folder.path().join("tip.sqlite")).unwrap();
+        let bytes = BUNDLED_DOCUMENTS[0].1;
+        let report = parse_document(bytes, &Hints::default()).report;
+        let elsewhere = ReportName::parse("countries/FRA/reports/2023").unwrap();
+        store.put_report(elsewhere, &report, bytes).unwrap();
+
+        let summary = reindex(&store, |_, _| {}).unwrap();
+        assert_eq!(summary.failed.len(), 1);
+        assert_eq!(summary.failed[0].0, elsewhere);
+        assert!(summary.failed[0].1.contains("countries/MLI/reports/2023"), "{}", summary.failed[0].1);
+        assert_eq!(store.get_report(elsewhere).unwrap().unwrap().paragraphs, report.paragraphs);
+    }
+
+    #[test]
     fn changed_fields_names_each_field_that_differs() {
         let before = Report { tier: 2, downgrade_waived: false, ..Report::default() };
         let after = Report { tier: 3, downgrade_waived: true, ..Report::default() };

@@ -305,5 +305,12 @@ mod tests {
         assert_eq!(revisions[0].content, bytes);
         assert_eq!(revisions[1].content, cut_bytes);
         assert!(store.verdicts(Some(Iso3::parse("FRA").unwrap())).unwrap().is_empty());
+
+        let documents = store.documents().unwrap();
+        let current: Vec<bool> = documents.iter().map(|d| d.current).collect();
+        assert_eq!(current, [true, false], "in ingest order");
+        assert!(documents.iter().all(|d| d.name == name));
+        assert_eq!(store.document_content(&documents[1].sha256).unwrap().unwrap(), cut_bytes);
+        assert_eq!(store.document_content("no such hash").unwrap(), None);
     }
 }
