@@ -6,8 +6,8 @@
 //! `tip-atlas ingest --db F` on MALI_2017_refworld, MALI_2018_tip-pdf-parse_COMPLETE,
 //! SEYCHELLES_2021_stategov, LIBYA_2024_ecoi, LUXEMBOURG_2009_gvnet and MALI_2023_statenewswire
 //! of `../shared/data/narratives` (the last kept as a revision of the bundled Mali 2023), and
-//! KUWAIT_2018_teomotun.txt, the Kuwait record of `corpus2018` laid out as tests/corpus2018.rs
-//! prints it, whose narrative states a downgrade waiver; then `VACUUM`.
+//! `tests/fixtures/KUWAIT_2018_teomotun.txt`, the Kuwait record of `corpus2018` laid out as
+//! tests/corpus2018.rs prints it, whose narrative states a downgrade waiver; then `VACUUM`.
 
 mod support;
 
