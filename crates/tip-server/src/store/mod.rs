@@ -1,6 +1,10 @@
-//! The SQLite store, the source of truth: raw documents by content hash, the current report of
-//! each country and year (encoded `tip.v1.Report`, with its verdict in columns for filters),
-//! every document ingested for each report, full-text indexes, and tier placements.
+//! The SQLite store. The raw documents, by content hash, and the tier placements are the source
+//! of truth; derived from them: the current report of each country and year (encoded
+//! `tip.v1.Report`, with its verdict in columns for filters), the full-text index, and each
+//! country's latest placement. `tip-atlas reindex` derives them again with a newer parser.
+//!
+//! `schema` migrates, `writes` and `reads` are what the names say, `generation` tells cached
+//! replies when the data changed.
 
 mod generation;
 mod reads;

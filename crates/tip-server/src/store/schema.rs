@@ -68,15 +68,16 @@ CREATE TABLE IF NOT EXISTS meta (
 );
 ";
 
-/// One change of the schema: statements, then what is derived in Rust from the rows, if any.
-pub(super) struct Migration {
+/// One change of the schema: statements, then what is derived in Rust from the rows, if any (a
+/// derivation runs today's code on the tables as that migration leaves them).
+struct Migration {
     sql: &'static str,
     derive: Option<fn(&Connection) -> Result<()>>,
 }
 
 /// The schema's changes, in order; `PRAGMA user_version` counts those a database has taken.
 /// Append only: a released migration never changes.
-pub(super) const MIGRATIONS: &[Migration] = &[
+const MIGRATIONS: &[Migration] = &[
     Migration { sql: SCHEMA_V1, derive: None },
     // 2: each country's latest placement, derived in Rust by the tier history's rule, which
     // ListCountries filters and orders on.
