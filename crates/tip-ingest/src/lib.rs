@@ -10,6 +10,12 @@ mod recommendations;
 mod statements;
 pub mod tier_table;
 
+/// The version of what the parser makes of a document's bytes, recorded by stores: a change that
+/// makes the same bytes parse into a different report bumps it, and stores written by an older
+/// version re-derive their reports from the raw documents (`tip-atlas reindex`). 2: the
+/// `downgrade_waived` field.
+pub const PARSER_VERSION: u32 = 2;
+
 pub use decode::Encoding;
 pub use diagnostics::Diagnostics;
 pub use parse::{Hints, ParsedDocument, parse_document};

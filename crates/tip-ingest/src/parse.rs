@@ -146,6 +146,7 @@ impl Reader<'_> {
         let year = self.settle_year(header.year, hints, country);
         self.report.finding = statements::finding(if intro.is_empty() { &whole } else { intro })
             .unwrap_or(StandardsFinding::Unspecified) as i32;
+        self.report.downgrade_waived = statements::downgrade_waived(if intro.is_empty() { &whole } else { intro });
         self.settle_completeness(lines, year.map(ReportYear::get));
 
         if let Some(country) = country {
@@ -885,6 +886,19 @@ pub(crate) struct Cleaned {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_opening_paragraphs_say_whether_a_downgrade_was_waived() {
+        let hints = Hints { year: Some(2018), ..Hints::default() };
+        let waived = "KUWAIT: TIER 2 WATCH LIST\n\nThe Government of Kuwait does not fully meet the minimum standards. \
+                      Kuwait was granted a waiver per the Trafficking Victims Protection Act from an otherwise \
+                      required downgrade to Tier 3. Therefore Kuwait remained on Tier 2 Watch List.\n";
+        let parsed = parse_document(waived.as_bytes(), &hints);
+        assert!(parsed.report.downgrade_waived, "{:?}", parsed.report.paragraphs);
+        let plain = "KUWAIT: TIER 2 WATCH LIST\n\nThe Government of Kuwait does not fully meet the minimum \
+                     standards. Therefore Kuwait remained on Tier 2 Watch List.\n";
+        assert!(!parse_document(plain.as_bytes(), &hints).report.downgrade_waived);
+    }
 
     #[test]
     fn cleans_pdf_artifacts() {

@@ -117,6 +117,16 @@ pub(crate) fn finding(text: &str) -> Option<StandardsFinding> {
     Some(finding)
 }
 
+static DOWNGRADE_WAIVER: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\bgranted\s+a\s+waiver\b[^.]*\bdowngrade|\botherwise\s+required\s+downgrade").unwrap()
+});
+
+/// Whether the text says a downgrade was waived: "was granted a waiver per the Trafficking
+/// Victims Protection Act from an otherwise required downgrade to Tier 3".
+pub(crate) fn downgrade_waived(text: &str) -> bool {
+    DOWNGRADE_WAIVER.is_match(text)
+}
+
 static COUNTRY_SUBJECTS: LazyLock<[Regex; 3]> = LazyLock::new(|| {
     let name = r"(?P<country>[A-Z][\w’'.\-]*(?:\s+(?:and|of|the|de|da|d[’']\w+|[A-Z][\w’'.\-]*))*?)";
     [
@@ -197,6 +207,22 @@ mod tests {
             ),
         ] {
             assert_eq!(finding(text), Some(expected), "{text}");
+        }
+    }
+
+    #[test]
+    fn reads_downgrade_waivers() {
+        for (text, waived) in [
+            (
+                "Kuwait was granted a waiver per the Trafficking Victims Protection Act from an otherwise required downgrade to Tier 3. Therefore Kuwait remained on Tier 2 Watch List",
+                true,
+            ),
+            ("Eswatini was granted a waiver from an\notherwise required downgrade to Tier 3.", true),
+            ("an otherwise required  downgrade to Tier 3", true),
+            ("Therefore Kuwait remained on Tier 2 Watch List for the third consecutive year.", false),
+            ("Migrants were granted a waiver of visa fees. The country was downgraded to Tier 3.", false),
+        ] {
+            assert_eq!(downgrade_waived(text), waived, "{text}");
         }
     }
 

@@ -1,11 +1,14 @@
 //! The TIP Atlas domain model: the `tip.v1` message types generated from `proto/`, and the
-//! rules every other crate shares: tiers, report years, resource names and the country registry.
+//! rules every other crate shares: tiers, report years, resource names, the country registry,
+//! completeness and tier histories.
 
+pub mod completeness;
 pub mod country;
 pub mod coverage;
 pub mod csv;
 pub mod enum_names;
 pub mod hex;
+pub mod history;
 pub mod names;
 pub mod tier;
 pub mod year;

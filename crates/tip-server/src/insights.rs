@@ -3,6 +3,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use tip_model::history::{compare_tiers, tier_history};
 use tip_model::names::country_name;
 use tip_model::pb::{
     self, Recommendation, RecommendationMatch, RecommendationOccurrence, RecurringRecommendation, Region,
@@ -12,7 +13,6 @@ use tip_model::{Iso3, ReportName, ReportYear};
 
 use crate::catalog::{Catalog, Page, blocking};
 use crate::error::ApiError;
-use crate::history::{compare_tiers, tier_history};
 use crate::query_fields::SqlFilter;
 use crate::similarity::{SAME_RECOMMENDATION, match_items, similarity, words};
 

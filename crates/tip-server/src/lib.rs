@@ -4,12 +4,12 @@
 mod auth;
 pub mod catalog;
 pub mod error;
-mod history;
 mod insights;
 mod limits;
 mod logging;
 pub mod page_token;
 pub mod query_fields;
+pub mod reindex;
 mod reply_cache;
 pub mod seeds;
 mod services;
@@ -170,7 +170,12 @@ pub async fn serve(
         let health = health.clone();
         let served = served.clone();
         tokio::spawn(async move {
-            match tokio::task::spawn_blocking(move || seeds::load_bundled(&store)).await {
+            // Reports an older parser derived are derived again before the bundled data loads.
+            let start = move || {
+                reindex::reindex_if_outdated(&store)?;
+                seeds::load_bundled(&store)
+            };
+            match tokio::task::spawn_blocking(start).await {
                 Ok(Ok(summary)) => {
                     tracing::info!(%summary, "data ready");
                     set_health(&health, &served, ServingStatus::Serving).await;

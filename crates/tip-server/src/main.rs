@@ -105,6 +105,13 @@ enum Command {
         #[arg(required = true)]
         paths: Vec<PathBuf>,
     },
+    /// Re-derive every stored report from its raw document with this release's parser (`serve`
+    /// does it on start when the reports come from an older parser).
+    Reindex {
+        /// The SQLite database file.
+        #[arg(long, default_value = DEFAULT_DB)]
+        db: PathBuf,
+    },
 }
 
 fn main() -> ExitCode {
@@ -118,6 +125,7 @@ fn main() -> ExitCode {
         Command::Ingest { db, paths } => commands::ingest::run(&db, &paths),
         Command::Export { db, format, what } => commands::export::run(&db, format, what),
         Command::Coverage { db, json } => commands::coverage::run(&db, json),
+        Command::Reindex { db } => commands::reindex::run(&db),
         Command::Serve {
             listen,
             db,

@@ -4,6 +4,7 @@ pub mod check;
 pub mod coverage;
 pub mod export;
 pub mod ingest;
+pub mod reindex;
 
 use std::path::{Path, PathBuf};
 

@@ -1,14 +1,36 @@
 //! Tier histories: one settled placement per country and report year from every source, the
 //! change from the year before, Watch List streaks, the automatic downgrade rule, and conflicts
-//! between sources.
+//! between sources; and a country's latest placement, the newest year of that history. Pure:
+//! the store gives the placements and verdicts, and keeps the latest placement it derives here.
 
 use std::collections::BTreeMap;
 
-use tip_model::pb::{DowngradeRule, PlacementSource, Tier, TierChange, TierHistoryEntry, TierMovement};
-use tip_model::tier::{tier_label, tier_rank};
-use tip_model::{Iso3, ReportName, ReportYear};
+use crate::pb::{DowngradeRule, PlacementSource, Tier, TierChange, TierHistoryEntry, TierMovement};
+use crate::tier::{tier_label, tier_rank};
+use crate::{Iso3, ReportName, ReportYear};
 
-use crate::store::{ReportVerdict, StoredPlacement};
+/// A placement as a tier table gives it, with the table it came from.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TablePlacement {
+    pub iso3: Iso3,
+    pub year: i32,
+    pub tier: Tier,
+    /// The table, such as "tip_2023_tier_placements.csv".
+    pub source: String,
+    /// The tier as the table wrote it.
+    pub tier_as_published: String,
+}
+
+/// The verdict of a country's report of one year, without its text.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ReportVerdict {
+    pub iso3: Iso3,
+    pub year: i32,
+    pub tier: Tier,
+    pub tier_change: TierChange,
+    /// Whether the report says a downgrade was waived.
+    pub waiver: bool,
+}
 
 /// The first report under the automatic downgrade rule (TVPRA 2008): Watch List years count
 /// from here.
@@ -16,7 +38,7 @@ const DOWNGRADE_RULE_FIRST_YEAR: i32 = 2009;
 
 /// The history of one country, oldest first, from its placements and its reports' verdicts
 /// (both of this country only).
-pub fn tier_history(iso3: Iso3, placements: &[StoredPlacement], verdicts: &[ReportVerdict]) -> Vec<TierHistoryEntry> {
+pub fn tier_history(iso3: Iso3, placements: &[TablePlacement], verdicts: &[ReportVerdict]) -> Vec<TierHistoryEntry> {
     let mut years: BTreeMap<i32, (Vec<PlacementSource>, Option<&ReportVerdict>)> = BTreeMap::new();
     for p in placements.iter().filter(|p| p.iso3 == iso3 && p.tier != Tier::Unspecified) {
         years.entry(p.year).or_default().0.push(PlacementSource {
@@ -81,6 +103,12 @@ pub fn tier_history(iso3: Iso3, placements: &[StoredPlacement], verdicts: &[Repo
         });
     }
     entries
+}
+
+/// A country's latest placement: the newest year of its tier history, and the tier that year
+/// settles on (see [`tier_history`]).
+pub fn latest_placement(iso3: Iso3, placements: &[TablePlacement], verdicts: &[ReportVerdict]) -> Option<(i32, Tier)> {
+    tier_history(iso3, placements, verdicts).last().map(|entry| (entry.year, entry.tier()))
 }
 
 /// The part of a Watch List streak ending in `last_year` that falls under the downgrade rule.
@@ -162,8 +190,8 @@ fn stated_word(change: TierChange) -> &'static str {
 mod tests {
     use super::*;
 
-    fn placement(year: i32, tier: Tier) -> StoredPlacement {
-        StoredPlacement {
+    fn placement(year: i32, tier: Tier) -> TablePlacement {
+        TablePlacement {
             iso3: Iso3::parse("MLI").unwrap(),
             year,
             tier,
@@ -225,5 +253,70 @@ mod tests {
         };
         let history = tier_history(mli, &placements[..1], &[verdict]);
         assert!(history[1].conflicts.iter().any(|c| c.contains("\"downgraded\"")), "{:?}", history[1].conflicts);
+    }
+
+    #[test]
+    fn the_latest_placement_is_the_newest_year_as_the_history_settles_it() {
+        use Tier::{SpecialCase, Tier1, Tier2, Tier2WatchList, Tier3, Unspecified};
+        let mli = Iso3::parse("MLI").unwrap();
+        let table = |year: i32, tier: Tier, source: &str| TablePlacement {
+            iso3: mli,
+            year,
+            tier,
+            source: source.into(),
+            tier_as_published: tier_label(tier).into(),
+        };
+        let narrative = |year: i32, tier: Tier| ReportVerdict {
+            iso3: mli,
+            year,
+            tier,
+            tier_change: TierChange::Unspecified,
+            waiver: false,
+        };
+        type Case = (&'static str, Vec<TablePlacement>, Vec<ReportVerdict>, Option<(i32, Tier)>);
+        let cases: Vec<Case> = vec![
+            ("nothing known", vec![], vec![], None),
+            ("one table", vec![table(2020, Tier2, "a")], vec![], Some((2020, Tier2))),
+            (
+                "the newest year wins",
+                vec![table(2020, Tier2, "a"), table(2021, Tier3, "a")],
+                vec![],
+                Some((2021, Tier3)),
+            ),
+            (
+                "the narrative wins over the tables of its year",
+                vec![table(2021, Tier3, "a"), table(2021, Tier3, "b")],
+                vec![narrative(2021, Tier1)],
+                Some((2021, Tier1)),
+            ),
+            (
+                "a newer table wins over an older narrative",
+                vec![table(2022, Tier2WatchList, "a")],
+                vec![narrative(2021, Tier1)],
+                Some((2022, Tier2WatchList)),
+            ),
+            (
+                "the tier most tables give",
+                vec![table(2021, Tier3, "a"), table(2021, Tier2, "b"), table(2021, Tier2, "c")],
+                vec![],
+                Some((2021, Tier2)),
+            ),
+            (
+                "on a tie, the first source's",
+                vec![table(2021, SpecialCase, "a"), table(2021, Tier2, "b")],
+                vec![],
+                Some((2021, SpecialCase)),
+            ),
+            (
+                "a narrative without a tier says nothing",
+                vec![table(2020, Tier2, "a")],
+                vec![narrative(2021, Unspecified)],
+                Some((2020, Tier2)),
+            ),
+            ("a table row without a tier says nothing", vec![table(2021, Unspecified, "a")], vec![], None),
+        ];
+        for (case, placements, verdicts, expected) in cases {
+            assert_eq!(latest_placement(mli, &placements, &verdicts), expected, "{case}");
+        }
     }
 }

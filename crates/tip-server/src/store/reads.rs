@@ -1,0 +1,316 @@
+//! Reads, each on a pooled reader connection.
+
+use rusqlite::types::Value;
+use rusqlite::{Connection, OptionalExtension, params, params_from_iter};
+use tip_model::pb::{Report, Tier, TierChange};
+use tip_model::{Iso3, ReportName, ReportYear};
+
+use tip_model::history::{ReportVerdict, TablePlacement};
+
+use super::{
+    CountryRow, HIGHLIGHT_END, HIGHLIGHT_START, PARSER_VERSION_KEY, Result, Revision, SearchHit, Store, StoredDocument,
+    UNRECORDED_PARSER_VERSION, decode_report,
+};
+use crate::query_fields::SqlFilter;
+
+impl Store {
+    /// The current report of a country and year.
+    pub fn get_report(&self, name: ReportName) -> Result<Option<Report>> {
+        self.read(|c| {
+            let blob: Option<Vec<u8>> = c
+                .prepare_cached("SELECT report FROM reports WHERE iso3 = ?1 AND year = ?2")?
+                .query_row(params![name.country.as_str(), name.year.get()], |row| row.get(0))
+                .optional()?;
+            blob.map(|bytes| decode_report(&name.to_string(), &bytes)).transpose()
+        })
+    }
+
+    /// One page of reports matching `filter`, in `order` (SQL over the reports columns), with the
+    /// total count of matches.
+    pub fn list_reports(&self, filter: &SqlFilter, order: &str, offset: u64, limit: u64) -> Result<(Vec<Report>, u64)> {
+        self.read(|c| {
+            let total: u64 = c.query_row(
+                &format!("SELECT count(*) FROM reports WHERE {}", filter.sql),
+                params_from_iter(filter.params.iter()),
+                |row| row.get(0),
+            )?;
+            let sql = format!(
+                "SELECT iso3 || '/' || year, report FROM reports WHERE {} ORDER BY {order} LIMIT ? OFFSET ?",
+                filter.sql
+            );
+            let mut statement = c.prepare_cached(&sql)?;
+            let rows = statement.query_map(params_from_iter(paged(&filter.params, offset, limit)), |row| {
+                Ok((row.get::<_, String>(0)?, row.get::<_, Vec<u8>>(1)?))
+            })?;
+            let mut reports = Vec::new();
+            for row in rows {
+                let (name, bytes) = row?;
+                reports.push(decode_report(&name, &bytes)?);
+            }
+            Ok((reports, total))
+        })
+    }
+
+    /// Full-text search: one page of hits for an FTS5 `query` among reports matching `filter`,
+    /// best first, with the total count of hits.
+    pub fn search(&self, query: &str, filter: &SqlFilter, offset: u64, limit: u64) -> Result<(Vec<SearchHit>, u64)> {
+        let mut params: Vec<Value> = vec![query.to_owned().into()];
+        params.extend(filter.params.iter().cloned());
+        self.read(|c| {
+            let from = format!(
+                // The filter's anonymous `?` placeholders number on after ?1 (SQLite's rule).
+                "FROM report_text JOIN reports INDEXED BY reports_search_columns ON reports.id = report_text.rowid
+                 WHERE report_text MATCH ?1 AND ({})",
+                filter.sql
+            );
+            let total: u64 = c
+                .prepare_cached(&format!("SELECT count(*) {from}"))?
+                .query_row(params_from_iter(params.iter()), |row| row.get(0))?;
+            // The page is ranked first and its snippets made after: made in the same query as
+            // the ranking, a snippet would be made for every match before the sort, not only
+            // for the page's. CROSS JOIN keeps the page the outer loop, so that each row's
+            // snippet looks up one row of the index (MATCH and rowid).
+            let sql = format!(
+                "WITH page AS (
+                     SELECT report_text.rowid AS id, bm25(report_text, 1.0, 2.0) AS score, reports.iso3 AS iso3,
+                            reports.year AS year
+                     {from} ORDER BY score, reports.iso3, reports.year LIMIT ? OFFSET ?)
+                 SELECT reports.iso3, reports.year, reports.tier, -page.score,
+                        snippet(report_text, 0, '{HIGHLIGHT_START}', '{HIGHLIGHT_END}', '…', 24),
+                        snippet(report_text, 1, '{HIGHLIGHT_START}', '{HIGHLIGHT_END}', '…', 24)
+                 FROM page CROSS JOIN report_text CROSS JOIN reports
+                 WHERE report_text.rowid = page.id AND reports.id = page.id AND report_text MATCH ?1
+                 ORDER BY page.score, page.iso3, page.year"
+            );
+            let mut statement = c.prepare_cached(&sql)?;
+            let rows = statement.query_map(params_from_iter(paged(&params, offset, limit)), |row| {
+                Ok((row.get::<_, String>(0)?, row.get(1)?, row.get(2)?, row.get(3)?, row.get(4)?, row.get(5)?))
+            })?;
+            let mut hits = Vec::new();
+            for row in rows {
+                let (iso3, year, tier, score, narrative_snippet, recommendations_snippet) = row?;
+                let (Ok(country), Ok(year)) = (Iso3::parse(&iso3), ReportYear::new(year)) else { continue };
+                hits.push(SearchHit {
+                    name: ReportName { country, year },
+                    tier,
+                    score,
+                    narrative_snippet,
+                    recommendations_snippet,
+                });
+            }
+            Ok((hits, total))
+        })
+    }
+
+    /// Every document ingested for a report: the current one first, then newest first.
+    pub fn revisions(&self, name: ReportName) -> Result<Vec<Revision>> {
+        self.read(|c| {
+            let mut statement = c.prepare_cached(
+                "SELECT d.sha256, d.sha256 = coalesce(r.document_sha256, ''), rd.ingested_at, d.source_uri, d.encoding,
+                        rd.tier, rd.completeness, d.content
+                 FROM report_documents rd JOIN documents d ON d.sha256 = rd.document_sha256
+                 LEFT JOIN reports r ON r.iso3 = rd.iso3 AND r.year = rd.year
+                 WHERE rd.iso3 = ?1 AND rd.year = ?2
+                 ORDER BY d.sha256 = coalesce(r.document_sha256, '') DESC, rd.ingested_at DESC, rd.rowid DESC",
+            )?;
+            let revisions = statement
+                .query_map(params![name.country.as_str(), name.year.get()], |row| {
+                    Ok(Revision {
+                        sha256: row.get(0)?,
+                        current: row.get(1)?,
+                        ingested_at: row.get(2)?,
+                        source_uri: row.get(3)?,
+                        encoding: row.get(4)?,
+                        tier: row.get(5)?,
+                        completeness: row.get(6)?,
+                        content: row.get(7)?,
+                    })
+                })?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            Ok(revisions)
+        })
+    }
+
+    /// One page of countries matching `filter` (over iso3, region and the latest placement's
+    /// latest_tier and latest_year), with their latest placement and the total count.
+    pub fn list_countries(
+        &self,
+        filter: &SqlFilter,
+        order: &str,
+        offset: u64,
+        limit: u64,
+    ) -> Result<(Vec<CountryRow>, u64)> {
+        // The latest placement as writes keep it (see `writes::refresh_latest_placement`).
+        let from = format!(
+            "FROM (SELECT c.iso3, c.region, l.year AS latest_year, l.tier AS latest_tier
+                   FROM countries c LEFT JOIN latest_placements l ON l.iso3 = c.iso3)
+             WHERE {}",
+            filter.sql
+        );
+        self.read(|c| {
+            let total: u64 =
+                c.query_row(&format!("SELECT count(*) {from}"), params_from_iter(filter.params.iter()), |row| {
+                    row.get(0)
+                })?;
+            let sql = format!("SELECT iso3, latest_year, latest_tier {from} ORDER BY {order} LIMIT ? OFFSET ?");
+            let mut statement = c.prepare_cached(&sql)?;
+            let rows = statement.query_map(params_from_iter(paged(&filter.params, offset, limit)), |row| {
+                Ok((row.get::<_, String>(0)?, row.get::<_, Option<i32>>(1)?, row.get::<_, Option<i32>>(2)?))
+            })?;
+            let mut countries = Vec::new();
+            for row in rows {
+                let (iso3, year, tier) = row?;
+                let Ok(iso3) = Iso3::parse(&iso3) else { continue };
+                let latest = year.zip(tier.and_then(|t| Tier::try_from(t).ok()));
+                countries.push((iso3, latest));
+            }
+            Ok((countries, total))
+        })
+    }
+
+    /// Every stored placement, of one country or of all, by country, year and source.
+    pub fn placements(&self, country: Option<Iso3>) -> Result<Vec<TablePlacement>> {
+        self.read(|c| placements_in(c, country))
+    }
+
+    /// The verdicts of the stored reports, of one country or of all, by country and year.
+    pub fn verdicts(&self, country: Option<Iso3>) -> Result<Vec<ReportVerdict>> {
+        self.read(|c| verdicts_in(c, country))
+    }
+
+    /// Every document ingested for every report, by country, year and ingest order.
+    pub fn documents(&self) -> Result<Vec<StoredDocument>> {
+        self.read(|c| {
+            let mut statement = c.prepare(
+                "SELECT rd.iso3, rd.year, rd.document_sha256, d.source_uri,
+                        rd.document_sha256 = coalesce(r.document_sha256, '')
+                 FROM report_documents rd JOIN documents d ON d.sha256 = rd.document_sha256
+                 LEFT JOIN reports r ON r.iso3 = rd.iso3 AND r.year = rd.year
+                 ORDER BY rd.iso3, rd.year, rd.rowid",
+            )?;
+            let rows = statement.query_map([], |row| {
+                Ok((row.get::<_, String>(0)?, row.get::<_, i64>(1)?, row.get(2)?, row.get(3)?, row.get(4)?))
+            })?;
+            let mut documents = Vec::new();
+            for row in rows {
+                let (iso3, year, sha256, source_uri, current) = row?;
+                let (Ok(country), Ok(year)) = (Iso3::parse(&iso3), ReportYear::new(year)) else { continue };
+                documents.push(StoredDocument { name: ReportName { country, year }, sha256, source_uri, current });
+            }
+            Ok(documents)
+        })
+    }
+
+    /// The raw bytes of a stored document.
+    pub fn document_content(&self, sha256: &str) -> Result<Option<Vec<u8>>> {
+        self.read(|c| {
+            Ok(c.prepare_cached("SELECT content FROM documents WHERE sha256 = ?1")?
+                .query_row([sha256], |row| row.get(0))
+                .optional()?)
+        })
+    }
+
+    /// The parser version the stored reports were derived with.
+    pub fn parser_version(&self) -> Result<u32> {
+        let stored = self.meta(PARSER_VERSION_KEY)?;
+        Ok(stored.and_then(|value| String::from_utf8(value).ok()?.parse().ok()).unwrap_or(UNRECORDED_PARSER_VERSION))
+    }
+
+    /// How many placements are stored.
+    pub fn placement_count(&self) -> Result<u64> {
+        self.read(|c| Ok(c.query_row("SELECT count(*) FROM placements", [], |row| row.get(0))?))
+    }
+
+    /// A value of the meta table.
+    pub fn meta(&self, key: &str) -> Result<Option<Vec<u8>>> {
+        self.read(|c| Ok(c.query_row("SELECT value FROM meta WHERE key = ?1", [key], |row| row.get(0)).optional()?))
+    }
+}
+
+/// A page query's parameters: the filter's, then LIMIT and OFFSET. Bound, not written into the
+/// SQL, so that every page of a query is one cached statement.
+fn paged(params: &[Value], offset: u64, limit: u64) -> Vec<Value> {
+    let bound = |n: u64| Value::Integer(i64::try_from(n).unwrap_or(i64::MAX));
+    params.iter().cloned().chain([bound(limit), bound(offset)]).collect()
+}
+
+/// [`Store::placements`] on a connection, for writes to read inside their transaction.
+pub(super) fn placements_in(c: &Connection, country: Option<Iso3>) -> Result<Vec<TablePlacement>> {
+    let country = country.map(|c| c.as_str().to_owned());
+    let mut statement = c.prepare_cached(
+        "SELECT iso3, year, tier, source, tier_as_published FROM placements
+         WHERE ?1 IS NULL OR iso3 = ?1 ORDER BY iso3, year, source",
+    )?;
+    let rows = statement.query_map(params![country], |row| {
+        Ok((row.get::<_, String>(0)?, row.get(1)?, row.get::<_, i32>(2)?, row.get(3)?, row.get(4)?))
+    })?;
+    let mut placements = Vec::new();
+    for row in rows {
+        let (iso3, year, tier, source, tier_as_published) = row?;
+        let Ok(iso3) = Iso3::parse(&iso3) else { continue };
+        let tier = Tier::try_from(tier).unwrap_or(Tier::Unspecified);
+        placements.push(TablePlacement { iso3, year, tier, source, tier_as_published });
+    }
+    Ok(placements)
+}
+
+/// [`Store::verdicts`] on a connection, for writes to read inside their transaction.
+pub(super) fn verdicts_in(c: &Connection, country: Option<Iso3>) -> Result<Vec<ReportVerdict>> {
+    let country = country.map(|c| c.as_str().to_owned());
+    let mut statement = c.prepare_cached(
+        "SELECT iso3, year, tier, tier_change, waiver FROM reports WHERE ?1 IS NULL OR iso3 = ?1 ORDER BY iso3, year",
+    )?;
+    let rows = statement.query_map(params![country], |row| {
+        Ok((row.get::<_, String>(0)?, row.get(1)?, row.get::<_, i32>(2)?, row.get::<_, i32>(3)?, row.get(4)?))
+    })?;
+    let mut verdicts = Vec::new();
+    for row in rows {
+        let (iso3, year, tier, tier_change, waiver) = row?;
+        let Ok(iso3) = Iso3::parse(&iso3) else { continue };
+        verdicts.push(ReportVerdict {
+            iso3,
+            year,
+            tier: Tier::try_from(tier).unwrap_or(Tier::Unspecified),
+            tier_change: TierChange::try_from(tier_change).unwrap_or(TierChange::Unspecified),
+            waiver,
+        });
+    }
+    Ok(verdicts)
+}
+
+#[cfg(test)]
+mod tests {
+    use tip_model::pb::Tier;
+
+    use super::*;
+    use crate::store::testing::{mali_2023, mali_2023_cut_off, temporary_store};
+
+    #[test]
+    fn a_stored_report_reads_back_with_its_verdict_and_revisions() {
+        let (_folder, store) = temporary_store();
+        let (name, report, bytes) = mali_2023();
+        assert_eq!(store.get_report(name).unwrap(), None);
+        store.put_report(name, &report, bytes).unwrap();
+        let (cut, cut_bytes) = mali_2023_cut_off();
+        store.put_report(name, &cut, &cut_bytes).unwrap();
+
+        let stored = store.get_report(name).unwrap().unwrap();
+        assert_eq!(stored.paragraphs, report.paragraphs);
+        assert!(stored.ingest_time.is_some());
+        let verdicts = store.verdicts(Some(name.country)).unwrap();
+        assert_eq!(verdicts.len(), 1);
+        assert_eq!((verdicts[0].year, verdicts[0].tier), (2023, Tier::Tier2));
+        let revisions = store.revisions(name).unwrap();
+        assert!(revisions[0].current && !revisions[1].current, "the current document first");
+        assert_eq!(revisions[0].content, bytes);
+        assert_eq!(revisions[1].content, cut_bytes);
+        assert!(store.verdicts(Some(Iso3::parse("FRA").unwrap())).unwrap().is_empty());
+
+        let documents = store.documents().unwrap();
+        let current: Vec<bool> = documents.iter().map(|d| d.current).collect();
+        assert_eq!(current, [true, false], "in ingest order");
+        assert!(documents.iter().all(|d| d.name == name));
+        assert_eq!(store.document_content(&documents[1].sha256).unwrap().unwrap(), cut_bytes);
+        assert_eq!(store.document_content("no such hash").unwrap(), None);
+    }
+}
