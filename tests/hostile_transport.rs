@@ -188,6 +188,46 @@ async fn silent_connections_are_closed_after_the_idle_timeout() {
     assert!(after <= before + 2, "{before} descriptors before the silent connections, {after} after they were closed");
 }
 
+#[cfg(target_os = "linux")]
+#[tokio::test]
+async fn running_out_of_file_descriptors_is_logged_and_waited_out() {
+    use std::io::{BufRead, Read};
+    let folder = tempfile::tempdir().unwrap();
+    // 64 open files, a connection cap above them: accepting fails with EMFILE until idle
+    // connections close. Before, the accept loop retried at once, at 100% CPU, and said nothing.
+    let mut child = std::process::Command::new("sh")
+        .args(["-c", r#"ulimit -n 64 && exec "$0" "$@""#, env!("CARGO_BIN_EXE_tip-atlas")])
+        .args(["serve", "--listen", "127.0.0.1:0", "--max-connections", "1000", "--idle-timeout-secs", "2", "--db"])
+        .arg(folder.path().join("tip.sqlite"))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = child.stderr.take().unwrap();
+    let log = std::thread::spawn(move || {
+        let mut text = String::new();
+        let _ = stderr.read_to_string(&mut text);
+        text
+    });
+    let mut first_line = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap()).read_line(&mut first_line).unwrap();
+    let address = first_line.trim().strip_prefix("listening on ").unwrap().to_owned();
+
+    let mut silent = Vec::new();
+    for _ in 0..100 {
+        silent.push(tokio::net::TcpStream::connect(&address).await.unwrap());
+    }
+    for socket in &mut silent {
+        assert!(closed_by_the_server(socket).await, "a silent connection stayed open");
+    }
+    let channel = tonic::transport::Channel::from_shared(format!("http://{address}")).unwrap().connect().await.unwrap();
+    health(&channel).await.expect("the server recovers once the idle connections are closed");
+    let _ = child.kill();
+    let _ = child.wait();
+    let log = log.join().unwrap();
+    assert!(log.contains("cannot accept a connection"), "{log}");
+}
+
 #[tokio::test]
 async fn connections_over_the_cap_are_closed_at_once() {
     let folder = tempfile::tempdir().unwrap();

@@ -47,16 +47,16 @@ enum Command {
         #[arg(long, default_value_t = ServeConfig::DEFAULT_REQUEST_TIMEOUT.as_secs())]
         request_timeout_secs: u64,
         /// The longest a client may take to send its request message, in seconds.
-        #[arg(long, default_value_t = ServeConfig::DEFAULT_BODY_READ_TIMEOUT.as_secs())]
+        #[arg(long, default_value_t = ServeConfig::DEFAULT_BODY_READ_TIMEOUT.as_secs(), value_parser = clap::value_parser!(u64).range(1..))]
         body_read_timeout_secs: u64,
         /// Connections open at once; one more is closed as soon as it is accepted.
-        #[arg(long, default_value_t = ServeConfig::DEFAULT_MAX_CONNECTIONS)]
+        #[arg(long, default_value_t = ServeConfig::DEFAULT_MAX_CONNECTIONS, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
         max_connections: usize,
         /// Requests open at once on one connection (HTTP/2 streams); the client waits for a free one.
-        #[arg(long, default_value_t = ServeConfig::DEFAULT_MAX_STREAMS_PER_CONNECTION)]
+        #[arg(long, default_value_t = ServeConfig::DEFAULT_MAX_STREAMS_PER_CONNECTION, value_parser = clap::value_parser!(u32).range(1..))]
         max_streams_per_connection: u32,
         /// Close a connection whose client has sent nothing for this many seconds.
-        #[arg(long, default_value_t = ServeConfig::DEFAULT_IDLE_TIMEOUT.as_secs())]
+        #[arg(long, default_value_t = ServeConfig::DEFAULT_IDLE_TIMEOUT.as_secs(), value_parser = clap::value_parser!(u64).range(1..))]
         idle_timeout_secs: u64,
         /// Requests in flight before new ones are shed with UNAVAILABLE.
         #[arg(long, default_value_t = ServeConfig::DEFAULT_MAX_CONCURRENT_REQUESTS)]
