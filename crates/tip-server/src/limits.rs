@@ -10,6 +10,8 @@
 //!   that never send one hold none (a method that takes a stream answers its head at once, before
 //!   any message); health checks take none at all. Over the cap: UNAVAILABLE with a RetryInfo
 //!   detail, at once, instead of a queue without bound;
+//! - memory: the bytes read ahead before a request holds a permit share a budget of four
+//!   messages of the largest size; over it, UNAVAILABLE with a RetryInfo detail;
 //! - size: a message over the limit is RESOURCE_EXHAUSTED.
 
 use std::collections::HashSet;
@@ -22,7 +24,7 @@ use std::time::Duration;
 use bytes::{Buf, Bytes, BytesMut};
 use http::{HeaderMap, Request, Response};
 use http_body::Body as _;
-use tokio::sync::Semaphore;
+use tokio::sync::{Semaphore, SemaphorePermit};
 use tonic::Code;
 use tonic::body::Body;
 use tonic_types::{ErrorDetails, StatusExt};
@@ -62,13 +64,20 @@ pub struct RequestLimitsLayer {
 struct Shared {
     limits: RequestLimits,
     permits: Semaphore,
+    /// Bytes of request messages read ahead, before their request holds a permit: bounded, so
+    /// that many slow senders cannot fill the memory.
+    read_ahead: Semaphore,
 }
+
+/// The read-ahead budget, in messages of the largest size.
+const READ_AHEAD_MESSAGES: usize = 4;
 
 impl RequestLimitsLayer {
     /// Enforces `limits`.
     pub fn new(limits: RequestLimits) -> Self {
         let permits = Semaphore::new(limits.max_in_flight);
-        Self { shared: Arc::new(Shared { limits, permits }) }
+        let read_ahead = Semaphore::new(READ_AHEAD_MESSAGES * limits.max_message);
+        Self { shared: Arc::new(Shared { limits, permits, read_ahead }) }
     }
 }
 
@@ -139,10 +148,14 @@ where
     let limits = &shared.limits;
     let (parts, mut body) = request.into_parts();
     let path = parts.uri.path();
+    let mut read_ahead = None;
     if !limits.client_streaming.contains(path) {
-        let read = OneMessage::read(body, limits.max_message, path);
+        let read = OneMessage::read(body, &shared.read_ahead, limits.max_message, path);
         body = match tokio::time::timeout(limits.body_read_timeout, read).await {
-            Ok(Ok(body)) => body,
+            Ok(Ok((read, budget))) => {
+                read_ahead = budget;
+                read
+            }
             Ok(Err(status)) => return Ok(status.into_http()),
             Err(_) => {
                 let status = tonic::Status::deadline_exceeded(format!(
@@ -158,9 +171,11 @@ where
     } else {
         match shared.permits.try_acquire() {
             Ok(permit) => Some(permit),
-            Err(_) => return Ok(shed()),
+            Err(_) => return Ok(shed("the server is at its limit of requests in flight; retry shortly")),
         }
     };
+    // From here on, the message counts as a request in flight.
+    drop(read_ahead);
     // The permit is held until the response head is ready; a stream's body is not counted, so
     // long-lived watchers do not starve unary calls.
     let response = inner.call(Request::from_parts(parts, body)).await.map(oversized_as_resource_exhausted);
@@ -168,13 +183,12 @@ where
     response
 }
 
-fn shed() -> Response<Body> {
-    tonic::Status::with_error_details(
-        Code::Unavailable,
-        "the server is at its limit of requests in flight; retry shortly",
-        ErrorDetails::with_retry_info(Some(RETRY_AFTER)),
-    )
-    .into_http()
+fn shed(message: &str) -> Response<Body> {
+    unavailable(message).into_http()
+}
+
+fn unavailable(message: &str) -> tonic::Status {
+    tonic::Status::with_error_details(Code::Unavailable, message, ErrorDetails::with_retry_info(Some(RETRY_AFTER)))
 }
 
 /// The protocol: "If Content-Type does not begin with "application/grpc", gRPC servers SHOULD
@@ -216,13 +230,30 @@ struct OneMessage {
 }
 
 impl OneMessage {
-    /// Reads `body` to its end; a message over `max_message`, or a second message, is refused.
-    async fn read(mut body: Body, max_message: usize, path: &str) -> Result<Body, tonic::Status> {
+    /// Reads `body` to its end, its bytes taken from the `budget`; a message over `max_message`,
+    /// or a second message, is refused. Returns the body to replay and its share of the budget.
+    async fn read<'a>(
+        mut body: Body,
+        budget: &'a Semaphore,
+        max_message: usize,
+        path: &str,
+    ) -> Result<(Body, Option<SemaphorePermit<'a>>), tonic::Status> {
         let mut read = BytesMut::new();
         let mut trailers = None;
+        let mut share: Option<SemaphorePermit<'a>> = None;
         while let Some(frame) = std::future::poll_fn(|cx| Pin::new(&mut body).poll_frame(cx)).await {
             match frame?.into_data() {
-                Ok(data) => read.extend_from_slice(&data),
+                Ok(data) => {
+                    let bytes = u32::try_from(data.len()).unwrap_or(u32::MAX);
+                    let more = budget.try_acquire_many(bytes).map_err(|_| {
+                        unavailable("the server is reading as many request messages as it holds at once; retry shortly")
+                    })?;
+                    match &mut share {
+                        Some(share) => share.merge(more),
+                        None => share = Some(more),
+                    }
+                    read.extend_from_slice(&data);
+                }
                 Err(frame) => trailers = frame.into_trailers().ok(),
             }
             let Some(first_len) = first_message_len(&read) else { continue };
@@ -238,7 +269,7 @@ impl OneMessage {
             }
         }
         let read = Some(read.freeze()).filter(|read| !read.is_empty());
-        Ok(Body::new(Self { read, trailers }))
+        Ok((Body::new(Self { read, trailers }), share))
     }
 }
 
@@ -316,7 +347,11 @@ mod tests {
         for _ in 0..messages {
             body.extend_from_slice(&[0, 0, 0, 0, 2, 8, 1]);
         }
-        let mut request = Request::new(Body::new(http_body_util::Full::new(Bytes::from(body))));
+        request_with(path, Body::new(http_body_util::Full::new(Bytes::from(body))))
+    }
+
+    fn request_with(path: &str, body: Body) -> Request<Body> {
+        let mut request = Request::new(body);
         *request.uri_mut() = path.parse().unwrap();
         request.headers_mut().insert(http::header::CONTENT_TYPE, http::HeaderValue::from_static("application/grpc"));
         request
@@ -354,6 +389,34 @@ mod tests {
         first.await.unwrap().unwrap();
         let after = service.call(request("/tip.v1.ReportService/GetReport", 1)).await.unwrap();
         assert_eq!(grpc_status(&after), None, "the permit came back");
+    }
+
+    #[tokio::test]
+    async fn bytes_read_ahead_share_a_budget() {
+        let inner = tower::service_fn(|_request: Request<Body>| async {
+            Ok::<_, std::convert::Infallible>(Response::new(Body::empty()))
+        });
+        let mut service = RequestLimitsLayer::new(RequestLimits { max_message: 16, ..limits(64) }).layer(inner);
+        // Four senders each send 16 bytes of a message and stop: the budget of 4 × 16 is spent.
+        let mut senders = Vec::new();
+        let mut slow = Vec::new();
+        for _ in 0..READ_AHEAD_MESSAGES {
+            let (mut sender, body) = http_body_util::channel::Channel::<Bytes, tonic::Status>::new(1);
+            sender.send_data(Bytes::from([&[0, 0, 0, 0, 16][..], &[1; 11]].concat())).await.unwrap();
+            slow.push(tokio::spawn(service.call(request_with("/tip.v1.ReportService/GetReport", Body::new(body)))));
+            senders.push(sender);
+        }
+        for _ in 0..READ_AHEAD_MESSAGES * 2 {
+            tokio::task::yield_now().await;
+        }
+        let refused = service.call(request("/tip.v1.ReportService/GetReport", 1)).await.unwrap();
+        assert_eq!(grpc_status(&refused), Some(Code::Unavailable));
+        drop(senders);
+        for request in slow {
+            request.await.unwrap().unwrap();
+        }
+        let served = service.call(request("/tip.v1.ReportService/GetReport", 1)).await.unwrap();
+        assert_eq!(grpc_status(&served), None, "the budget came back");
     }
 
     #[tokio::test]
