@@ -125,8 +125,8 @@ pub struct ServeConfig {
     /// The longest from a request's headers to its response head (for a stream: its first
     /// reply); clients' shorter deadlines are honoured too.
     pub request_timeout: Duration,
-    /// The longest from a request's headers to its first complete message: a request holds no
-    /// share of `max_concurrent_requests` before.
+    /// For a method that takes one request message: the longest from the request's headers to
+    /// the end of its message. The request holds no share of `max_concurrent_requests` before.
     pub body_read_timeout: Duration,
     /// Connections open at once; one more is closed as soon as it is accepted.
     pub max_connections: usize,
