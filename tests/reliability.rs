@@ -378,8 +378,8 @@ async fn serves_tls_with_a_certificate_the_test_makes() {
 #[tokio::test]
 async fn requests_over_the_concurrency_limit_are_shed_with_retry_info() {
     use tonic_types::StatusExt;
-    // Not `start_with`: it waits for a health check, which this server sheds too.
-    let server = TestServer::spawn_with(|config| config.max_concurrent_requests = 0).await;
+    // Health checks are never shed: the server still turns SERVING.
+    let server = TestServer::start_with(|config| config.max_concurrent_requests = 0).await;
     let status =
         server.reports().get_report(GetReportRequest { name: "countries/MLI/reports/2023".into() }).await.unwrap_err();
     assert_eq!(status.code(), Code::Unavailable);

@@ -139,10 +139,16 @@ pub struct ServerProcess {
 impl ServerProcess {
     /// Starts `tip-atlas serve` on `db` and reads the "listening on ADDR" line it prints.
     pub fn start(db: &std::path::Path) -> Self {
+        Self::start_with_args(db, &[])
+    }
+
+    /// Starts `tip-atlas serve` on `db` with more `args`.
+    pub fn start_with_args(db: &std::path::Path, args: &[&str]) -> Self {
         use std::io::BufRead;
         let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_tip-atlas"))
             .args(["serve", "--listen", "127.0.0.1:0", "--db"])
             .arg(db)
+            .args(args)
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::inherit())
             .spawn()
@@ -160,6 +166,11 @@ impl ServerProcess {
     /// A plaintext channel connected to the server.
     pub async fn channel(&self) -> Channel {
         Channel::from_shared(format!("http://{}", self.address)).unwrap().connect().await.unwrap()
+    }
+
+    /// The server's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
     }
 
     /// Sends SIGTERM and returns the exit status.

@@ -26,7 +26,7 @@ impl Interceptor for WriteAuth {
         let Some(value) = request.metadata().get("authorization") else {
             return Err(Status::unauthenticated("writes need the metadata \"authorization: Bearer TOKEN\""));
         };
-        let presented = value.to_str().ok().and_then(|v| v.strip_prefix("Bearer ")).unwrap_or_default();
+        let presented = value.to_str().ok().and_then(bearer_token).unwrap_or_default();
         let digest: [u8; 32] = Sha256::digest(presented.as_bytes()).into();
         if constant_time_eq(&digest, expected) {
             Ok(request)
@@ -34,6 +34,13 @@ impl Interceptor for WriteAuth {
             Err(Status::permission_denied("the bearer token is not the one this server accepts for writes"))
         }
     }
+}
+
+/// The token of an `authorization` value in the Bearer scheme, whose name is case-insensitive
+/// (RFC 7235: "bearer", "BEARER" and "Bearer" are one scheme).
+fn bearer_token(authorization: &str) -> Option<&str> {
+    let (scheme, token) = authorization.split_once(' ')?;
+    scheme.eq_ignore_ascii_case("Bearer").then_some(token)
 }
 
 /// Equality whose time does not depend on where the inputs differ.
@@ -56,10 +63,13 @@ mod tests {
     #[test]
     fn accepts_the_token_and_refuses_others_with_distinct_codes() {
         let mut auth = WriteAuth::new(Some("s3cret"));
-        assert!(auth.call(request(Some("Bearer s3cret"))).is_ok());
+        for scheme in ["Bearer", "bearer", "BEARER"] {
+            assert!(auth.call(request(Some(&format!("{scheme} s3cret")))).is_ok(), "{scheme}");
+        }
         assert_eq!(auth.call(request(None)).unwrap_err().code(), tonic::Code::Unauthenticated);
         assert_eq!(auth.call(request(Some("Bearer wrong"))).unwrap_err().code(), tonic::Code::PermissionDenied);
         assert_eq!(auth.call(request(Some("s3cret"))).unwrap_err().code(), tonic::Code::PermissionDenied);
+        assert_eq!(auth.call(request(Some("Basic s3cret"))).unwrap_err().code(), tonic::Code::PermissionDenied);
     }
 
     #[test]

@@ -3,6 +3,7 @@
 
 mod auth;
 pub mod catalog;
+mod connections;
 pub mod error;
 mod insights;
 mod limits;
@@ -17,6 +18,7 @@ mod similarity;
 pub mod store;
 mod trailers;
 
+use std::collections::HashSet;
 use std::future::Future;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -59,14 +61,56 @@ pub enum ServeError {
     TlsFile { path: PathBuf, source: std::io::Error },
 }
 
-/// Reflection over the `tip.v1`, health and `google.rpc` error-detail descriptors, the last so
-/// that grpcurl prints rich error details (grpcurl 1.8.6 and Postman speak only v1alpha, newer
-/// tools v1: both are served).
-fn reflection() -> tonic_reflection::server::Builder<'static> {
+/// Reflection over the `tip.v1` descriptors as served (`tip`), health and `google.rpc`
+/// error-detail descriptors, the last so that grpcurl prints rich error details (grpcurl 1.8.6 and
+/// Postman speak only v1alpha, newer tools v1: both are served).
+fn reflection(tip: &prost_types::FileDescriptorSet) -> tonic_reflection::server::Builder<'static> {
     tonic_reflection::server::Builder::configure()
-        .register_encoded_file_descriptor_set(tip_model::FILE_DESCRIPTOR_SET)
+        .register_file_descriptor_set(tip.clone())
         .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
         .register_encoded_file_descriptor_set(tonic_types::pb::FILE_DESCRIPTOR_SET)
+}
+
+/// The `tip.v1` descriptors of the services served: without IngestService under `--read-only`,
+/// so that reflection neither lists nor describes it.
+fn served_descriptors(read_only: bool) -> prost_types::FileDescriptorSet {
+    use prost::Message;
+    let mut set = prost_types::FileDescriptorSet::decode(tip_model::FILE_DESCRIPTOR_SET)
+        .expect("the build embeds a valid descriptor set");
+    if read_only {
+        let ingest = <IngestServiceServer<services::Ingest> as NamedService>::NAME;
+        for file in &mut set.file {
+            let package = file.package().to_owned();
+            file.service.retain(|service| format!("{package}.{}", service.name()) != ingest);
+        }
+    }
+    set
+}
+
+/// The paths of every served method that takes a stream of request messages.
+fn client_streaming_paths(tip: &prost_types::FileDescriptorSet) -> HashSet<String> {
+    use prost::Message;
+    let decode = |encoded: &[u8]| {
+        prost_types::FileDescriptorSet::decode(encoded).expect("the crates embed valid descriptor sets")
+    };
+    let others = [
+        decode(tonic_health::pb::FILE_DESCRIPTOR_SET),
+        decode(tonic_reflection::pb::v1::FILE_DESCRIPTOR_SET),
+        decode(tonic_reflection::pb::v1alpha::FILE_DESCRIPTOR_SET),
+    ];
+    std::iter::once(tip)
+        .chain(&others)
+        .flat_map(|set| &set.file)
+        .flat_map(|file| {
+            file.service.iter().flat_map(move |service| {
+                service
+                    .method
+                    .iter()
+                    .filter(|method| method.client_streaming())
+                    .map(move |method| format!("/{}.{}/{}", file.package(), service.name(), method.name()))
+            })
+        })
+        .collect()
 }
 
 /// How a server runs: where its data is, who may write, and its limits.
@@ -78,8 +122,19 @@ pub struct ServeConfig {
     pub auth_token: Option<String>,
     /// Serve no IngestService at all.
     pub read_only: bool,
-    /// The longest a request may run; clients' shorter deadlines are honoured too.
+    /// The longest from a request's headers to its response head (for a stream: its first
+    /// reply); clients' shorter deadlines are honoured too.
     pub request_timeout: Duration,
+    /// For a method that takes one request message: the longest from the request's headers to
+    /// the end of its message. The request holds no share of `max_concurrent_requests` before.
+    pub body_read_timeout: Duration,
+    /// Connections open at once; one more is closed as soon as it is accepted.
+    pub max_connections: usize,
+    /// Requests (HTTP/2 streams) open at once on one connection; the client waits for a free one.
+    pub max_streams_per_connection: u32,
+    /// A connection whose client has sent nothing for this long is closed; the server pings
+    /// every connection at half of it, which live clients answer.
+    pub idle_timeout: Duration,
     /// Requests in flight across all connections before new ones are shed with UNAVAILABLE.
     pub max_concurrent_requests: usize,
     /// After a stop signal: how long unary calls may finish before the server closes anyway.
@@ -107,6 +162,15 @@ pub struct TlsFiles {
 impl ServeConfig {
     /// The default [`request_timeout`](Self::request_timeout).
     pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+    /// The default [`body_read_timeout`](Self::body_read_timeout).
+    pub const DEFAULT_BODY_READ_TIMEOUT: Duration = Duration::from_secs(10);
+    /// The default [`max_connections`](Self::max_connections): below the usual 1,024 open files,
+    /// with room for the database and logs.
+    pub const DEFAULT_MAX_CONNECTIONS: usize = 512;
+    /// The default [`max_streams_per_connection`](Self::max_streams_per_connection).
+    pub const DEFAULT_MAX_STREAMS_PER_CONNECTION: u32 = 100;
+    /// The default [`idle_timeout`](Self::idle_timeout).
+    pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(60);
     /// The default [`max_concurrent_requests`](Self::max_concurrent_requests).
     pub const DEFAULT_MAX_CONCURRENT_REQUESTS: usize = 256;
     /// The default [`shutdown_grace`](Self::shutdown_grace).
@@ -125,6 +189,10 @@ impl ServeConfig {
             auth_token: None,
             read_only: false,
             request_timeout: Self::DEFAULT_REQUEST_TIMEOUT,
+            body_read_timeout: Self::DEFAULT_BODY_READ_TIMEOUT,
+            max_connections: Self::DEFAULT_MAX_CONNECTIONS,
+            max_streams_per_connection: Self::DEFAULT_MAX_STREAMS_PER_CONNECTION,
+            idle_timeout: Self::DEFAULT_IDLE_TIMEOUT,
             max_concurrent_requests: Self::DEFAULT_MAX_CONCURRENT_REQUESTS,
             shutdown_grace: Self::DEFAULT_SHUTDOWN_GRACE,
             max_ingest_message: Self::DEFAULT_MAX_INGEST_MESSAGE,
@@ -214,6 +282,14 @@ pub async fn serve(
             let _ = stopping_sender.send(true);
         }
     };
+    let tip_descriptors = served_descriptors(config.read_only);
+    let limits = limits::RequestLimits {
+        max_in_flight: config.max_concurrent_requests,
+        request_timeout: config.request_timeout,
+        body_read_timeout: config.body_read_timeout,
+        max_message: config.max_message.max(config.max_ingest_message),
+        client_streaming: client_streaming_paths(&tip_descriptors),
+    };
     let mut builder = tonic::transport::Server::builder();
     if let Some(tls) = &config.tls {
         let read =
@@ -221,20 +297,24 @@ pub async fn serve(
         let identity = tonic::transport::Identity::from_pem(read(&tls.cert)?, read(&tls.key)?);
         builder = builder.tls_config(tonic::transport::ServerTlsConfig::new().identity(identity))?;
     }
+    // Half the idle timeout between pings, and as long for the answer: a live client is never
+    // idle that long, and a dead one is found within the idle timeout.
+    let ping_interval = config.idle_timeout / 2;
     let serving = builder
-        .timeout(config.request_timeout)
+        .max_concurrent_streams(config.max_streams_per_connection)
+        .http2_keepalive_interval(Some(ping_interval))
+        .http2_keepalive_timeout(Some(ping_interval))
         .layer(logging::RequestLogLayer)
-        .layer(limits::ConcurrencyLimitLayer::new(config.max_concurrent_requests))
+        .layer(limits::RequestLimitsLayer::new(limits))
         .add_service(health_service)
-        .add_service(reflection().build_v1()?)
-        .add_service(reflection().build_v1alpha()?)
+        .add_service(reflection(&tip_descriptors).build_v1()?)
+        .add_service(reflection(&tip_descriptors).build_v1alpha()?)
         .add_service(reports)
         .add_service(countries)
         .add_service(insights)
         .add_optional_service(ingest)
-        // TCP_NODELAY: without it, small replies wait for Nagle's delayed ACK (~40 ms each).
         .serve_with_incoming_shutdown(
-            tonic::transport::server::TcpIncoming::from(listener).with_nodelay(Some(true)),
+            connections::Incoming::new(listener, config.max_connections, config.idle_timeout),
             signal,
         );
     let grace_over = async {

@@ -1,6 +1,7 @@
 //! A tower layer that gives every request a tracing span and logs its method, final gRPC status
 //! and latency: from the response head when it carries the status, else when the trailers pass
-//! (for streams, at their end).
+//! (for streams, at their end). A call that ends without a status (its client cancelled it, its
+//! deadline passed, its connection closed) is logged too, when it is dropped.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -46,7 +47,7 @@ where
     fn call(&mut self, request: Request<B>) -> Self::Future {
         let method = request.uri().path().to_owned();
         let span = tracing::info_span!("grpc", %method);
-        let started = Instant::now();
+        let mut end = CallEnd { started: Instant::now(), span: span.clone(), logged: false };
         let future = {
             let _entered = span.enter();
             self.inner.call(request)
@@ -56,17 +57,22 @@ where
                 let response = match future.await {
                     Ok(response) => response,
                     Err(error) => {
-                        tracing::warn!(%error, latency_us = started.elapsed().as_micros() as u64, "request failed");
+                        end.logged = true;
+                        tracing::warn!(%error, latency_us = end.latency_us(), "request failed");
                         return Err(error);
                     }
                 };
-                if log_status(response.headers(), started) {
+                if end.log_status(response.headers()) {
+                    return Ok(response);
+                }
+                if response.status() != http::StatusCode::OK {
+                    end.logged = true;
+                    tracing::info!(http_status = response.status().as_u16(), latency_us = end.latency_us(), "request");
                     return Ok(response);
                 }
                 let (parts, body) = response.into_parts();
-                let span = tracing::Span::current();
                 let body = crate::trailers::on_trailers(body, move |trailers| {
-                    span.in_scope(|| log_status(trailers, started));
+                    end.log_status(trailers);
                 });
                 Ok(Response::from_parts(parts, body))
             }
@@ -75,14 +81,43 @@ where
     }
 }
 
-/// Logs the call's status and latency if `headers` carry a grpc-status; says whether they did.
-fn log_status(headers: &http::HeaderMap, started: Instant) -> bool {
-    let Some(status) = crate::trailers::grpc_code(headers) else { return false };
-    let latency_us = started.elapsed().as_micros() as u64;
-    if matches!(status, tonic::Code::Internal | tonic::Code::Unknown | tonic::Code::DataLoss) {
-        tracing::warn!(?status, latency_us, "request");
-    } else {
-        tracing::info!(?status, latency_us, "request");
+/// A call's end, logged once: with its status when one passes, else when it is dropped.
+struct CallEnd {
+    started: Instant,
+    span: tracing::Span,
+    logged: bool,
+}
+
+impl CallEnd {
+    fn latency_us(&self) -> u64 {
+        self.started.elapsed().as_micros() as u64
     }
-    true
+
+    /// Logs the call's status and latency if `headers` carry a grpc-status; says whether they did.
+    fn log_status(&mut self, headers: &http::HeaderMap) -> bool {
+        let Some(status) = crate::trailers::grpc_code(headers) else { return false };
+        self.logged = true;
+        let latency_us = self.latency_us();
+        let _entered = self.span.enter();
+        if matches!(status, tonic::Code::Internal | tonic::Code::Unknown | tonic::Code::DataLoss) {
+            tracing::warn!(?status, latency_us, "request");
+        } else {
+            tracing::info!(?status, latency_us, "request");
+        }
+        true
+    }
+}
+
+impl Drop for CallEnd {
+    fn drop(&mut self) {
+        if !self.logged {
+            let latency_us = self.latency_us();
+            let _entered = self.span.enter();
+            tracing::info!(
+                status = "Cancelled",
+                latency_us,
+                "request ended without a status: its client cancelled it, its deadline passed or its connection closed"
+            );
+        }
+    }
 }

@@ -33,15 +33,31 @@ enum Command {
         /// The SQLite database file; its folder is created.
         #[arg(long, default_value = DEFAULT_DB)]
         db: PathBuf,
-        /// Require "authorization: Bearer TOKEN" on IngestService (reads stay open).
+        /// Require "authorization: Bearer TOKEN" on IngestService (reads stay open). Prefer the
+        /// TIP_ATLAS_TOKEN variable or --auth-token-file: other users see a token given here in `ps`.
         #[arg(long, env = "TIP_ATLAS_TOKEN", hide_env_values = true)]
         auth_token: Option<String>,
+        /// Read the token of --auth-token from this file (its first line).
+        #[arg(long, conflicts_with = "auth_token")]
+        auth_token_file: Option<PathBuf>,
         /// Serve no IngestService: the data can only be read.
         #[arg(long)]
         read_only: bool,
-        /// The longest a request may run, in seconds.
+        /// The longest a request may run before its reply starts, in seconds.
         #[arg(long, default_value_t = ServeConfig::DEFAULT_REQUEST_TIMEOUT.as_secs())]
         request_timeout_secs: u64,
+        /// The longest a client may take to send its request message, in seconds.
+        #[arg(long, default_value_t = ServeConfig::DEFAULT_BODY_READ_TIMEOUT.as_secs(), value_parser = clap::value_parser!(u64).range(1..))]
+        body_read_timeout_secs: u64,
+        /// Connections open at once; one more is closed as soon as it is accepted.
+        #[arg(long, default_value_t = ServeConfig::DEFAULT_MAX_CONNECTIONS, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
+        max_connections: usize,
+        /// Requests open at once on one connection (HTTP/2 streams); the client waits for a free one.
+        #[arg(long, default_value_t = ServeConfig::DEFAULT_MAX_STREAMS_PER_CONNECTION, value_parser = clap::value_parser!(u32).range(1..))]
+        max_streams_per_connection: u32,
+        /// Close a connection whose client has sent nothing for this many seconds.
+        #[arg(long, default_value_t = ServeConfig::DEFAULT_IDLE_TIMEOUT.as_secs(), value_parser = clap::value_parser!(u64).range(1..))]
+        idle_timeout_secs: u64,
         /// Requests in flight before new ones are shed with UNAVAILABLE.
         #[arg(long, default_value_t = ServeConfig::DEFAULT_MAX_CONCURRENT_REQUESTS)]
         max_concurrent_requests: usize,
@@ -130,8 +146,13 @@ fn main() -> ExitCode {
             listen,
             db,
             auth_token,
+            auth_token_file,
             read_only,
             request_timeout_secs,
+            body_read_timeout_secs,
+            max_connections,
+            max_streams_per_connection,
+            idle_timeout_secs,
             max_concurrent_requests,
             shutdown_grace_secs,
             max_ingest_message_mib,
@@ -140,10 +161,24 @@ fn main() -> ExitCode {
             tls_key,
             cache_entries,
         } => {
+            let auth_token = match auth_token_file {
+                Some(path) => match read_token(&path) {
+                    Ok(token) => Some(token),
+                    Err(message) => {
+                        eprintln!("tip-atlas: {message}");
+                        return ExitCode::from(2);
+                    }
+                },
+                None => auth_token,
+            };
             let config = ServeConfig {
                 auth_token: auth_token.filter(|t| !t.is_empty()),
                 read_only,
                 request_timeout: Duration::from_secs(request_timeout_secs),
+                body_read_timeout: Duration::from_secs(body_read_timeout_secs),
+                max_connections,
+                max_streams_per_connection,
+                idle_timeout: Duration::from_secs(idle_timeout_secs),
                 max_concurrent_requests,
                 shutdown_grace: Duration::from_secs(shutdown_grace_secs),
                 max_ingest_message: max_ingest_message_mib << 20,
@@ -167,8 +202,9 @@ async fn serve(listen: SocketAddr, config: ServeConfig) -> ExitCode {
     if !listen.ip().is_loopback() && !config.read_only && config.auth_token.is_none() {
         eprintln!(
             "tip-atlas: refusing to serve writes on {listen} without a token: anyone who reaches this \
-             address could change the data. Pass --auth-token TOKEN (or set TIP_ATLAS_TOKEN), or --read-only, \
-             or listen on a loopback address such as 127.0.0.1."
+             address could change the data. Set TIP_ATLAS_TOKEN or pass --auth-token-file FILE (--auth-token \
+             TOKEN works too, but shows the token to other users in `ps`), or pass --read-only, or listen on a \
+             loopback address such as 127.0.0.1."
         );
         return ExitCode::from(2);
     }
@@ -196,6 +232,16 @@ async fn serve(listen: SocketAddr, config: ServeConfig) -> ExitCode {
             eprintln!("tip-atlas: {error}");
             ExitCode::FAILURE
         }
+    }
+}
+
+/// The token in the first line of `path`: one that is missing or empty is an error rather than
+/// writes left open by mistake.
+fn read_token(path: &std::path::Path) -> Result<String, String> {
+    let text = std::fs::read_to_string(path).map_err(|error| format!("cannot read {}: {error}", path.display()))?;
+    match text.lines().next().map(str::trim) {
+        Some(token) if !token.is_empty() => Ok(token.to_owned()),
+        _ => Err(format!("{} holds no token", path.display())),
     }
 }
 

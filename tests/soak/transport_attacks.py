@@ -1,0 +1,111 @@
+"""Transport attacks on a real `tip-atlas serve`, measured (run by hand, Linux: reads /proc).
+
+  streams: 300 GetReport streams on 3 connections that send their headers and never their
+           message; prints health (on an open and on a new connection) and a GetReport under it.
+  idle:    under `ulimit -n 1024`, 1,100 TCP connections that never send a byte; prints the
+           server's open descriptors, its CPU, and health, 2 s after and again 37 s after
+           (pass --idle-timeout-secs 30 to see the connections closed in between).
+
+Usage: .tools/venv/bin/python tests/soak/transport_attacks.py BINARY streams|idle [serve flags...]
+"""
+import os, socket, subprocess, sys, tempfile, time
+import grpc
+
+def start(binary, extra, preexec=None):
+    folder = tempfile.mkdtemp()
+    proc = subprocess.Popen([binary, "serve", "--listen", "127.0.0.1:0", "--db", folder + "/t.sqlite", *extra],
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, preexec_fn=preexec)
+    line = proc.stdout.readline().decode()
+    port = int(line.strip().rsplit(":", 1)[1])
+    return proc, port
+
+def health(port, channel=None, timeout=5):
+    own = channel is None
+    channel = channel or grpc.insecure_channel(f"127.0.0.1:{port}", options=[("grpc.use_local_subchannel_pool", 1)])
+    check = channel.unary_unary("/grpc.health.v1.Health/Check")
+    started = time.monotonic()
+    try:
+        reply = check(b"", timeout=timeout)
+        result = "SERVING" if reply == b"\x08\x01" else f"reply {reply!r}"
+    except grpc.RpcError as error:
+        result = error.code().name
+    elapsed = (time.monotonic() - started) * 1000
+    if own:
+        channel.close()
+    return result, elapsed
+
+def wait_serving(port):
+    for _ in range(500):
+        if health(port)[0] == "SERVING":
+            return
+        time.sleep(0.02)
+    raise SystemExit("never SERVING")
+
+def hpack_literal(name, value):
+    """A header as an HPACK literal without indexing, new name, no Huffman (lengths under 127)."""
+    assert len(name) < 127 and len(value) < 127
+    return b"\x00" + bytes([len(name)]) + name + bytes([len(value)]) + value
+
+def frame(kind, flags, stream, payload):
+    return len(payload).to_bytes(3, "big") + bytes([kind, flags]) + stream.to_bytes(4, "big") + payload
+
+def silent_streams(port, count):
+    """A connection that opens `count` GetReport streams and never sends their message."""
+    sock = socket.create_connection(("127.0.0.1", port))
+    out = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" + frame(4, 0, 0, b"")
+    for i in range(count):
+        block = b"".join(hpack_literal(n, v) for n, v in [
+            (b":method", b"POST"), (b":scheme", b"http"), (b":path", b"/tip.v1.ReportService/GetReport"),
+            (b":authority", b"localhost"), (b"te", b"trailers"), (b"content-type", b"application/grpc")])
+        out += frame(1, 0x4, 1 + 2 * i, block)  # HEADERS, END_HEADERS, no END_STREAM
+    sock.sendall(out)
+    return sock
+
+def descriptors(pid):
+    return len(os.listdir(f"/proc/{pid}/fd"))
+
+def cpu_seconds(pid):
+    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+binary, mode, extra = sys.argv[1], sys.argv[2], sys.argv[3:]
+if mode == "streams":
+    proc, port = start(binary, extra)
+    wait_serving(port)
+    held = grpc.insecure_channel(f"127.0.0.1:{port}")
+    print("health before the attack:", health(port, held))
+    socks = [silent_streams(port, 100) for _ in range(3)]  # 300 silent streams
+    time.sleep(1)
+    print("health on an open channel, 300 silent streams:", health(port, held))
+    print("health on a new channel, 300 silent streams:", health(port))
+    get = held.unary_unary("/tip.v1.ReportService/GetReport")
+    try:
+        get(b"\x0a\x1acountries/MLI/reports/2023", timeout=5)
+        print("GetReport: OK")
+    except grpc.RpcError as error:
+        print("GetReport:", error.code().name)
+    proc.kill()
+elif mode == "idle":
+    import resource
+    limit = lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (1024, 1024))
+    proc, port = start(binary, extra, preexec=limit)
+    wait_serving(port)
+    held = grpc.insecure_channel(f"127.0.0.1:{port}")
+    print("health before:", health(port, held), "fds:", descriptors(proc.pid))
+    resource.setrlimit(resource.RLIMIT_NOFILE, (4096, 4096))
+    socks = []
+    for _ in range(1100):
+        try:
+            socks.append(socket.create_connection(("127.0.0.1", port), timeout=2))
+        except OSError as error:
+            print("connect failed:", error); break
+    cpu0 = cpu_seconds(proc.pid); t0 = time.monotonic()
+    time.sleep(2)
+    print(f"2 s after 1,100 silent connections: fds {descriptors(proc.pid)}, CPU {100 * (cpu_seconds(proc.pid) - cpu0) / (time.monotonic() - t0):.0f}%")
+    print("  health on an open channel:", health(port, held), " on a new channel:", health(port))
+    time.sleep(33)
+    cpu0 = cpu_seconds(proc.pid); t0 = time.monotonic()
+    time.sleep(2)
+    print(f"37 s after: fds {descriptors(proc.pid)}, CPU {100 * (cpu_seconds(proc.pid) - cpu0) / (time.monotonic() - t0):.0f}%")
+    print("  health on an open channel:", health(port, held), " on a new channel:", health(port))
+    proc.kill()
