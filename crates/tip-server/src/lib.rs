@@ -6,7 +6,6 @@ pub mod catalog;
 pub mod error;
 pub mod filter;
 mod history;
-mod insights;
 mod limits;
 mod logging;
 pub mod page_token;

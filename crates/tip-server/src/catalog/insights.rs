@@ -3,14 +3,15 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use tip_model::Iso3;
 use tip_model::names::country_name;
 use tip_model::pb::{
     self, Recommendation, RecommendationMatch, RecommendationOccurrence, RecurringRecommendation, Region,
     ReportComparison, TierChangeEntry, TierCount, TierDistributionRow, TierHistory, TierHistoryEntry, TierMovement,
 };
-use tip_model::{Iso3, ReportName, ReportYear};
 
-use crate::catalog::{Catalog, Page, blocking};
+use super::requests::{Comparison, DistributionQuery, RecommendationListing, TierChangeQuery};
+use super::{Catalog, Page, blocking};
 use crate::error::ApiError;
 use crate::filter::SqlFilter;
 use crate::history::{compare_tiers, tier_history};
@@ -47,12 +48,8 @@ impl Catalog {
     }
 
     /// A year's moves: upgrades first, then downgrades, then (on request) the unchanged.
-    pub async fn tier_changes(
-        &self,
-        year: ReportYear,
-        region: Region,
-        include_unchanged: bool,
-    ) -> Result<Vec<TierChangeEntry>, ApiError> {
+    pub async fn tier_changes(&self, query: TierChangeQuery) -> Result<Vec<TierChangeEntry>, ApiError> {
+        let TierChangeQuery { year, region, include_unchanged } = query;
         let mut changes = Vec::new();
         for (iso3, entries) in self.all_histories().await? {
             let Some(country) = self.registry.get(iso3) else { continue };
@@ -93,11 +90,8 @@ impl Catalog {
 
     /// Countries per tier, per year in `years` (all known years when `None`), in total and, with
     /// `by_region`, per region.
-    pub async fn tier_distribution(
-        &self,
-        years: Option<(i32, i32)>,
-        by_region: bool,
-    ) -> Result<Vec<TierDistributionRow>, ApiError> {
+    pub async fn tier_distribution(&self, query: DistributionQuery) -> Result<Vec<TierDistributionRow>, ApiError> {
+        let DistributionQuery { years, by_region } = query;
         let mut counts: BTreeMap<(i32, i32), BTreeMap<i32, i32>> = BTreeMap::new();
         for (iso3, entries) in self.all_histories().await? {
             let region = self.registry.get(iso3).map_or(Region::Unspecified, |c| c.region) as i32;
@@ -120,7 +114,8 @@ impl Catalog {
     }
 
     /// Two reports compared: tiers, findings, recommendations kept, added and dropped.
-    pub async fn compare_reports(&self, base: ReportName, target: ReportName) -> Result<ReportComparison, ApiError> {
+    pub async fn compare_reports(&self, comparison: Comparison) -> Result<ReportComparison, ApiError> {
+        let Comparison { base, target } = comparison;
         let (base_report, target_report) = (self.get_report(base).await?, self.get_report(target).await?);
         let texts = |r: &pb::Report| r.recommendations.iter().map(|x| x.text.clone()).collect::<Vec<_>>();
         let (base_texts, target_texts) = (texts(&base_report), texts(&target_report));
@@ -162,14 +157,15 @@ impl Catalog {
     /// A country's recommendations grouped across years by similarity, most recurring first.
     pub async fn recurring_recommendations(
         &self,
-        request: pb::ListRecommendationsRequest,
-        iso3: Iso3,
+        listing: RecommendationListing,
     ) -> Result<Page<RecurringRecommendation>, ApiError> {
-        let query = format!("recommendations|{}", request.parent);
-        let (offset, limit) = self.page(&query, request.page_size, &request.page_token, 50, 1000)?;
+        let RecommendationListing { country, page } = listing;
+        let offset = self.offset(&page)?;
         let store = self.store.clone();
-        let filter = SqlFilter::default().and("iso3 = ?", iso3.to_string());
-        let (reports, _) = blocking(move || store.list_reports(&filter, "year ASC", 0, i64::MAX as u64)).await?;
+        let filter = SqlFilter::default().and("iso3 = ?", country.to_string());
+        // Every report of the country: SQLite's LIMIT is a signed 64-bit number.
+        let every = i64::MAX.unsigned_abs();
+        let (reports, _) = blocking(move || store.list_reports(&filter, "year ASC", 0, every)).await?;
         // Newest first, so that each group is worded as the latest report words it.
         let mut groups: Vec<(BTreeSet<String>, Vec<RecommendationOccurrence>)> = Vec::new();
         for report in reports.iter().rev() {
@@ -215,8 +211,6 @@ impl Catalog {
             })
             .collect();
         recurring.sort_by(|a, b| b.years.len().cmp(&a.years.len()).then(b.last_year.cmp(&a.last_year)));
-        let total = recurring.len() as u64;
-        let items = recurring.into_iter().skip(offset as usize).take(limit as usize).collect();
-        Ok(self.page_of(&query, offset, items, total))
+        Ok(self.page_of_all(&page, offset, recurring))
     }
 }
