@@ -272,3 +272,14 @@ impl InsightService for Insights {
         }))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_total_too_large_for_the_wire_saturates() {
+        assert_eq!(total_size(7), 7);
+        assert_eq!(total_size(u64::from(u32::MAX) + 1), i32::MAX);
+    }
+}

@@ -165,7 +165,7 @@ mod tests {
         let snippet = highlighted("narrative", &marked);
         assert_eq!(snippet.text, "…Côte hereditary slavery");
         let h = &snippet.highlights[0];
-        let chars: Vec<char> = snippet.text.chars().collect();
-        assert_eq!(chars[h.start as usize..h.end as usize].iter().collect::<String>(), "hereditary");
+        let (start, end) = (usize::try_from(h.start).unwrap(), usize::try_from(h.end).unwrap());
+        assert_eq!(snippet.text.chars().skip(start).take(end - start).collect::<String>(), "hereditary");
     }
 }
