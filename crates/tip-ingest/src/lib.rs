@@ -6,6 +6,7 @@ mod diagnostics;
 mod layout;
 mod parse;
 mod recommendations;
+pub mod similarity;
 mod statements;
 pub mod tier_table;
 

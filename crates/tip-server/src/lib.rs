@@ -12,7 +12,6 @@ pub mod page_token;
 mod reply_cache;
 pub mod seeds;
 mod services;
-mod similarity;
 pub mod store;
 mod trailers;
 

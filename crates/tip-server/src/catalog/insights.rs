@@ -3,6 +3,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use tip_ingest::similarity::{SAME_RECOMMENDATION, match_items, similarity, words};
 use tip_model::Iso3;
 use tip_model::names::country_name;
 use tip_model::pb::{
@@ -15,7 +16,6 @@ use super::{Catalog, Page, blocking};
 use crate::error::ApiError;
 use crate::filter::SqlFilter;
 use crate::history::{compare_tiers, tier_history};
-use crate::similarity::{SAME_RECOMMENDATION, match_items, similarity, words};
 
 impl Catalog {
     /// Every known placement of a country, year by year.

@@ -1,0 +1,108 @@
+//! Which recommendations of one report CompareReports pairs with which of another, pinned on real
+//! reports: the same country across years, from `../shared/data/narratives` (the 2018 ones are
+//! the complete narratives of the 2018 corpus) and `../shared/seeds`; and, for more wordings,
+//! neighbouring countries in the 2018 corpus (`../shared/data/corpus2018`). The fixture
+//! `tests/fixtures/recommendation_matches.json` was recorded with the matcher as it was before
+//! its stemmer became Porter's; every pair in it must still match.
+
+use std::path::{Path, PathBuf};
+
+use serde_json::{Value, json};
+use tip_ingest::similarity::{match_items, words};
+use tip_ingest::{Hints, parse_document};
+
+/// (base, target): every pair of reports of one country in two years that both have
+/// recommendations, older first.
+const PAIRS: &[(&str, &str)] = &[
+    ("data/narratives/MALI_2017_refworld.txt", "data/narratives/MALI_2018_tip-pdf-parse_COMPLETE.txt"),
+    ("data/narratives/MALI_2017_refworld.txt", "seeds/mali-2023.txt"),
+    ("data/narratives/MALI_2018_tip-pdf-parse_COMPLETE.txt", "seeds/mali-2023.txt"),
+    ("data/narratives/LUXEMBOURG_2009_gvnet.txt", "data/narratives/LUXEMBOURG_2018_tip-pdf-parse_COMPLETE.txt"),
+    ("data/narratives/LUXEMBOURG_2009_gvnet.txt", "data/narratives/LUXEMBOURG_2023_gvnet.txt"),
+    ("data/narratives/LUXEMBOURG_2018_tip-pdf-parse_COMPLETE.txt", "data/narratives/LUXEMBOURG_2023_gvnet.txt"),
+    (
+        "data/narratives/SEYCHELLES_2018_tip-pdf-parse_COMPLETE.txt",
+        "data/narratives/SEYCHELLES_2022_gvnet_header-says-2021.txt",
+    ),
+    ("corpus2018/MALI", "corpus2018/NIGER"),
+    ("corpus2018/MALI", "corpus2018/MAURITANIA"),
+    ("corpus2018/SENEGAL", "corpus2018/THE GAMBIA"),
+    ("corpus2018/GHANA", "corpus2018/NIGERIA"),
+    ("corpus2018/NORWAY", "corpus2018/SWEDEN"),
+    ("corpus2018/FRANCE", "corpus2018/LUXEMBOURG"),
+];
+
+fn shared() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared")
+}
+
+/// The parsed recommendations of a file under `../shared`, or of `corpus2018/{COUNTRY}`: that
+/// country's 2018 narrative in the corpus, its tier line, opening and recommendations printed
+/// as the report lays them out.
+fn recommendations(source: &str, corpus: &Value) -> Vec<String> {
+    let report = match source.strip_prefix("corpus2018/") {
+        Some(country) => {
+            let part = |name: &str| {
+                corpus
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .find_map(|record| record.get(country))
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                    .find_map(|part| part.get(name).and_then(Value::as_str))
+                    .unwrap_or_else(|| panic!("no {name} for {country} in the 2018 corpus"))
+                    .trim()
+            };
+            let printed = format!(
+                "{country}: {}\n\n{}\n\nRECOMMENDATIONS FOR {country}\n{}\n",
+                part("TIER"),
+                part("INTRO"),
+                part("RECOMMENDATIONS")
+            );
+            parse_document(printed.as_bytes(), &Hints { year: Some(2018), ..Hints::default() }).report
+        }
+        None => {
+            let path = shared().join(source);
+            let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            parse_document(&bytes, &Hints::from_path(&path)).report
+        }
+    };
+    report.recommendations.into_iter().map(|r| r.text).collect()
+}
+
+/// The pairs the matcher keeps, as the fixture records them.
+fn matches() -> Value {
+    let path = shared().join("data/corpus2018/TIP2018_all_country_narratives_teomotun_normal_cases.json");
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let corpus: Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let pairs: Vec<Value> = PAIRS
+        .iter()
+        .map(|(base, target)| {
+            let (base_texts, target_texts) = (recommendations(base, &corpus), recommendations(target, &corpus));
+            assert!(!base_texts.is_empty() && !target_texts.is_empty(), "{base} or {target} has no recommendations");
+            let key = |texts: &[String]| texts.iter().map(|t| words(t)).collect::<Vec<_>>();
+            let kept: Vec<Value> = match_items(&key(&base_texts), &key(&target_texts))
+                .into_iter()
+                .map(|(i, j, _)| json!([base_texts[i], target_texts[j]]))
+                .collect();
+            json!({ "base": base, "target": target, "kept": kept })
+        })
+        .collect();
+    Value::Array(pairs)
+}
+
+#[test]
+fn recommendations_match_across_years_as_recorded() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/recommendation_matches.json");
+    let found = matches();
+    let text = std::fs::read_to_string(&path).unwrap_or_default();
+    let expected: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
+    assert!(
+        found == expected,
+        "the matches differ from {}; found:\n{}",
+        path.display(),
+        serde_json::to_string_pretty(&found).unwrap()
+    );
+}
