@@ -1,9 +1,14 @@
 //! Matching recommendations by meaning: normalized words (lowercase, no punctuation, no stop
-//! words, crude stems) compared as sets, so that rewordings across years still match. Words
-//! every recommendation uses ("trafficking", "victims", "officials") are stop words here: they
-//! would make any two recommendations look alike.
+//! words, Porter stems) compared as sets, so that rewordings across years still match. Besides
+//! function words, the stop words hold the ones that open any recommendation ("continue",
+//! "should"): they would make any two look alike. The stems are Snowball English (Porter2), the
+//! revision of the Porter stemmer behind full-text search (SQLite FTS5 `porter`): both take
+//! "laws" for "law" and "participating" for "participation", so that what search finds as one
+//! word, matching counts as one word too.
 
 use std::collections::BTreeSet;
+
+use rust_stemmers::{Algorithm, Stemmer};
 
 /// Two recommendations at least this similar are the same recommendation reworded.
 pub const SAME_RECOMMENDATION: f64 = 0.4;
@@ -44,29 +49,12 @@ const STOP_WORDS: &[&str] = &[
 
 /// The comparison key of a text: its content words, stemmed.
 pub fn words(text: &str) -> BTreeSet<String> {
+    let english = Stemmer::create(Algorithm::English);
     text.split(|c: char| !c.is_alphanumeric())
         .map(str::to_lowercase)
         .filter(|w| w.len() > 1 && !STOP_WORDS.contains(&w.as_str()))
-        .map(|w| stem(&w))
+        .map(|w| english.stem(&w).into_owned())
         .collect()
-}
-
-/// A crude English stem: enough for "prosecute"/"prosecutions", "recruit"/"recruitment",
-/// "child"/"children".
-fn stem(word: &str) -> String {
-    if word == "children" {
-        return "child".to_owned();
-    }
-    for suffix in
-        ["ations", "ation", "ments", "ment", "ings", "ing", "ions", "ion", "ers", "er", "es", "ed", "ly", "s", "e"]
-    {
-        if let Some(stem) = word.strip_suffix(suffix)
-            && stem.chars().count() >= 4
-        {
-            return stem.to_owned();
-        }
-    }
-    word.to_owned()
 }
 
 /// Fewer shared words than this make no match, however short the texts.
@@ -126,5 +114,11 @@ mod tests {
         assert!(similarity(&a, &c) < 0.2);
         let pairs = match_items(&[a, c.clone()], &[c, b]);
         assert_eq!(pairs.iter().map(|p| (p.0, p.1)).collect::<Vec<_>>(), [(1, 0), (0, 1)]);
+    }
+
+    #[test]
+    fn inflections_of_a_word_are_one_word() {
+        assert_eq!(words("Amend the laws on prosecutions"), words("amend law, prosecute"));
+        assert_eq!(words("participation of standardized"), words("participating in standard"));
     }
 }

@@ -214,3 +214,51 @@ impl Catalog {
         Ok(self.page_of_all(&page, offset, recurring))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::{BTreeMap, BTreeSet};
+
+    use tip_ingest::similarity::words;
+
+    /// Two words that full-text search takes for one (they share an FTS5 `porter` token, the
+    /// store's tokenizer) are one word to recommendation matching too, and the other way round,
+    /// but for one known difference: Snowball English (Porter2) takes an adverb in -ly for its
+    /// adjective ("significantly", "significant"), which Porter keeps apart ("significantli").
+    /// Checked on every word of the recommendations the matching fixture pins.
+    #[test]
+    fn recommendations_are_matched_on_the_stems_search_uses() {
+        let fixture = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/fixtures/recommendation_matches.json");
+        let text = std::fs::read_to_string(fixture).unwrap();
+        let tokens: BTreeSet<String> =
+            text.split(|c: char| !c.is_alphabetic()).map(str::to_lowercase).filter(|w| words(w).len() == 1).collect();
+        let connection = rusqlite::Connection::open_in_memory().unwrap();
+        connection
+            .execute_batch(
+                "CREATE VIRTUAL TABLE words USING fts5(word, tokenize = 'porter unicode61 remove_diacritics 2');
+                 CREATE VIRTUAL TABLE terms USING fts5vocab(words, 'instance');",
+            )
+            .unwrap();
+        for token in &tokens {
+            connection.execute("INSERT INTO words (word) VALUES (?)", [token]).unwrap();
+        }
+        let mut statement =
+            connection.prepare("SELECT w.word, t.term FROM terms t JOIN words w ON w.rowid = t.doc").unwrap();
+        let search_stems: Vec<(String, String)> =
+            statement.query_map([], |row| Ok((row.get(0)?, row.get(1)?))).unwrap().map(Result::unwrap).collect();
+        let (mut by_search, mut by_matching) = (BTreeMap::<_, BTreeSet<_>>::new(), BTreeMap::<_, BTreeSet<_>>::new());
+        for (word, search_stem) in &search_stems {
+            let matching_stem = words(word).pop_first().unwrap();
+            by_search.entry(search_stem.clone()).or_default().insert(matching_stem.clone());
+            by_matching.entry(matching_stem).or_default().insert(search_stem.clone());
+        }
+        assert_eq!(search_stems.len(), tokens.len());
+        let split: Vec<_> = by_search.iter().filter(|(_, stems)| stems.len() > 1).collect();
+        let adverb = |stem: &str, search_stem: &str| search_stem == stem || search_stem.ends_with("li");
+        let merged: Vec<_> = by_matching
+            .iter()
+            .filter(|(stem, search_stems)| search_stems.len() > 1 && !search_stems.iter().all(|s| adverb(stem, s)))
+            .collect();
+        assert!(split.is_empty() && merged.is_empty(), "search stems split by matching: {split:?}; merged: {merged:?}");
+    }
+}
