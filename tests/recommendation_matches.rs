@@ -24,8 +24,9 @@
 use std::path::{Path, PathBuf};
 
 use serde_json::{Value, json};
-use tip_ingest::similarity::{match_items, words};
+use tip_ingest::similarity::compare;
 use tip_ingest::{Hints, parse_document};
+use tip_model::pb::Recommendation;
 
 /// (base, target): every pair of reports of one country in two years that both have
 /// recommendations, older first.
@@ -55,7 +56,7 @@ fn shared() -> PathBuf {
 /// The parsed recommendations of a file under `../shared`, or of `corpus2018/{COUNTRY}`: that
 /// country's 2018 narrative in the corpus, its tier line, opening and recommendations printed
 /// as the report lays them out.
-fn recommendations(source: &str, corpus: &Value) -> Vec<String> {
+fn recommendations(source: &str, corpus: &Value) -> Vec<Recommendation> {
     let report = match source.strip_prefix("corpus2018/") {
         Some(country) => {
             let part = |name: &str| {
@@ -85,7 +86,7 @@ fn recommendations(source: &str, corpus: &Value) -> Vec<String> {
             parse_document(&bytes, &Hints::from_path(&path)).report
         }
     };
-    report.recommendations.into_iter().map(|r| r.text).collect()
+    report.recommendations
 }
 
 /// The pairs the matcher keeps, as the fixture records them.
@@ -96,12 +97,12 @@ fn matches() -> Value {
     let pairs: Vec<Value> = PAIRS
         .iter()
         .map(|(base, target)| {
-            let (base_texts, target_texts) = (recommendations(base, &corpus), recommendations(target, &corpus));
-            assert!(!base_texts.is_empty() && !target_texts.is_empty(), "{base} or {target} has no recommendations");
-            let key = |texts: &[String]| texts.iter().map(|t| words(t)).collect::<Vec<_>>();
-            let kept: Vec<Value> = match_items(&key(&base_texts), &key(&target_texts))
+            let (base_items, target_items) = (recommendations(base, &corpus), recommendations(target, &corpus));
+            assert!(!base_items.is_empty() && !target_items.is_empty(), "{base} or {target} has no recommendations");
+            let kept: Vec<Value> = compare(&base_items, &target_items)
+                .kept
                 .into_iter()
-                .map(|(i, j, _)| json!([base_texts[i], target_texts[j]]))
+                .map(|pair| json!([pair.base_text, pair.target_text]))
                 .collect();
             json!({ "base": base, "target": target, "kept": kept })
         })

@@ -1,14 +1,14 @@
 //! Insights across countries and years: tier histories, a year's tier changes, the distribution
 //! of tiers, two reports compared, and recurring recommendations.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
-use tip_ingest::similarity::{SAME_RECOMMENDATION, match_items, similarity, words};
+use tip_ingest::similarity::{compare, recurring};
 use tip_model::Iso3;
 use tip_model::names::country_name;
 use tip_model::pb::{
-    self, Recommendation, RecommendationMatch, RecommendationOccurrence, RecurringRecommendation, Region,
-    ReportComparison, TierChangeEntry, TierCount, TierDistributionRow, TierHistory, TierHistoryEntry, TierMovement,
+    RecurringRecommendation, Region, ReportComparison, TierChangeEntry, TierCount, TierDistributionRow, TierHistory,
+    TierHistoryEntry, TierMovement,
 };
 
 use super::requests::{Comparison, DistributionQuery, RecommendationListing, TierChangeQuery};
@@ -117,27 +117,7 @@ impl Catalog {
     pub async fn compare_reports(&self, comparison: Comparison) -> Result<ReportComparison, ApiError> {
         let Comparison { base, target } = comparison;
         let (base_report, target_report) = (self.get_report(base).await?, self.get_report(target).await?);
-        let texts = |r: &pb::Report| r.recommendations.iter().map(|x| x.text.clone()).collect::<Vec<_>>();
-        let (base_texts, target_texts) = (texts(&base_report), texts(&target_report));
-        let base_words: Vec<_> = base_texts.iter().map(|t| words(t)).collect();
-        let target_words: Vec<_> = target_texts.iter().map(|t| words(t)).collect();
-        let pairs = match_items(&base_words, &target_words);
-        let kept = pairs
-            .iter()
-            .map(|&(i, j, s)| RecommendationMatch {
-                base_text: base_texts[i].clone(),
-                target_text: target_texts[j].clone(),
-                similarity: s,
-            })
-            .collect();
-        let unmatched = |texts: &[String], matched: &dyn Fn(usize) -> bool| {
-            texts
-                .iter()
-                .enumerate()
-                .filter(|(i, _)| !matched(*i))
-                .map(|(_, t)| Recommendation { text: t.clone() })
-                .collect()
-        };
+        let changes = compare(&base_report.recommendations, &target_report.recommendations);
         let (base_tier, target_tier) = (base_report.tier(), target_report.tier());
         let moved = compare_tiers(base_tier, target_tier);
         Ok(ReportComparison {
@@ -148,9 +128,9 @@ impl Catalog {
             movement: moved as i32,
             base_finding: base_report.finding,
             target_finding: target_report.finding,
-            kept,
-            added: unmatched(&target_texts, &|j| pairs.iter().any(|p| p.1 == j)),
-            dropped: unmatched(&base_texts, &|i| pairs.iter().any(|p| p.0 == i)),
+            kept: changes.kept,
+            added: changes.added,
+            dropped: changes.dropped,
         })
     }
 
@@ -166,52 +146,7 @@ impl Catalog {
         // Every report of the country: SQLite's LIMIT is a signed 64-bit number.
         let every = i64::MAX.unsigned_abs();
         let (reports, _) = blocking(move || store.list_reports(&filter, "year ASC", 0, every)).await?;
-        // Newest first, so that each group is worded as the latest report words it.
-        let mut groups: Vec<(BTreeSet<String>, Vec<RecommendationOccurrence>)> = Vec::new();
-        for report in reports.iter().rev() {
-            let mut taken = vec![false; groups.len()];
-            for recommendation in &report.recommendations {
-                let key = words(&recommendation.text);
-                let best = groups
-                    .iter()
-                    .enumerate()
-                    .filter(|(i, _)| !taken[*i])
-                    .map(|(i, (group_key, _))| (i, similarity(group_key, &key)))
-                    .filter(|(_, s)| *s >= SAME_RECOMMENDATION)
-                    .max_by(|a, b| a.1.total_cmp(&b.1));
-                let occurrence = |similarity| RecommendationOccurrence {
-                    year: report.year,
-                    text: recommendation.text.clone(),
-                    similarity,
-                };
-                match best {
-                    Some((i, s)) => {
-                        taken[i] = true;
-                        groups[i].1.push(occurrence(s));
-                    }
-                    None => {
-                        groups.push((key, vec![occurrence(1.0)]));
-                        taken.push(true);
-                    }
-                }
-            }
-        }
-        let mut recurring: Vec<RecurringRecommendation> = groups
-            .into_iter()
-            .map(|(_, mut occurrences)| {
-                occurrences.sort_by_key(|o| o.year);
-                let years: Vec<i32> = occurrences.iter().map(|o| o.year).collect();
-                RecurringRecommendation {
-                    text: occurrences.last().map(|o| o.text.clone()).unwrap_or_default(),
-                    first_year: years.first().copied().unwrap_or_default(),
-                    last_year: years.last().copied().unwrap_or_default(),
-                    years,
-                    occurrences,
-                }
-            })
-            .collect();
-        recurring.sort_by(|a, b| b.years.len().cmp(&a.years.len()).then(b.last_year.cmp(&a.last_year)));
-        Ok(self.page_of_all(&page, offset, recurring))
+        Ok(self.page_of_all(&page, offset, recurring(&reports)))
     }
 }
 
