@@ -7,6 +7,7 @@ pub mod extract;
 mod layout;
 mod parse;
 mod recommendations;
+pub mod similarity;
 mod statements;
 pub mod tier_table;
 

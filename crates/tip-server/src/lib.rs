@@ -5,7 +5,6 @@ mod auth;
 pub mod catalog;
 mod connections;
 pub mod error;
-mod insights;
 mod limits;
 mod logging;
 pub mod page_token;
@@ -14,7 +13,6 @@ pub mod reindex;
 mod reply_cache;
 pub mod seeds;
 mod services;
-mod similarity;
 pub mod store;
 mod trailers;
 

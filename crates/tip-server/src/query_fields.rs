@@ -72,6 +72,7 @@ mod tests {
     use tip_model::pb::{Completeness, Region, Tier};
 
     use super::*;
+    use crate::store::Store;
 
     #[test]
     fn report_fields_read_the_models_names_as_the_store_holds_them() {
@@ -110,5 +111,20 @@ mod tests {
             panic!("latest_year was accepted")
         };
         assert_eq!(field, "order_by");
+    }
+
+    /// Search joins every match to this index, not to the wide report rows: a filter on a
+    /// column it lacks would read those rows again.
+    #[test]
+    fn the_search_index_holds_every_column_a_report_filter_names() {
+        let folder = tempfile::tempdir().unwrap();
+        let path = folder.path().join("tip.sqlite");
+        Store::open(&path).unwrap();
+        let connection = rusqlite::Connection::open(&path).unwrap();
+        let mut statement = connection.prepare("SELECT name FROM pragma_index_info('reports_search_columns')").unwrap();
+        let columns: Vec<String> = statement.query_map([], |row| row.get(0)).unwrap().map(Result::unwrap).collect();
+        for field in REPORT_FIELDS {
+            assert!(columns.iter().any(|c| c == field.column), "{} is not in {columns:?}", field.column);
+        }
     }
 }

@@ -1,19 +1,17 @@
-//! The tonic services: each handler validates its request, then calls one catalog function.
+//! The tonic services: each handler converts its request into the catalog's typed arguments
+//! (which validates it), calls one catalog function, and converts the answer back.
 
 use std::pin::Pin;
 
-use tip_ingest::Hints;
-use tip_model::names::parse_country_name;
 use tip_model::pb::{
     CompareReportsRequest, Country, GetCountryRequest, GetReportRequest, GetTierDistributionRequest,
     GetTierHistoryRequest, IngestDocumentRequest, IngestDocumentResponse, IngestDocumentsRequest,
     IngestDocumentsResponse, IngestOutcome, ListCountriesRequest, ListCountriesResponse, ListRecommendationsRequest,
     ListRecommendationsResponse, ListReportRevisionsRequest, ListReportRevisionsResponse, ListReportsRequest,
-    ListReportsResponse, ListTierChangesRequest, ListTierChangesResponse, Region, Report, ReportComparison,
+    ListReportsResponse, ListTierChangesRequest, ListTierChangesResponse, Report, ReportComparison,
     SearchReportsRequest, SearchReportsResponse, TierDistribution, TierHistory, WatchReportsRequest,
     WatchReportsResponse,
 };
-use tip_model::{Iso3, ReportName, ReportYear};
 use tokio::sync::broadcast;
 use tokio_stream::{Stream, StreamExt};
 use tonic::{Request, Response, Status, Streaming};
@@ -23,6 +21,7 @@ use crate::api::ingest_service_server::IngestService;
 use crate::api::insight_service_server::InsightService;
 use crate::api::report_service_server::ReportService;
 use crate::catalog::Catalog;
+use crate::catalog::requests::{Document, country, parent_country, report_name};
 use crate::error::ApiError;
 
 /// `tip.v1.ReportService` over the catalog.
@@ -39,39 +38,9 @@ pub struct Insights(pub Catalog);
 
 type ResponseStream<T> = Pin<Box<dyn Stream<Item = Result<T, Status>> + Send>>;
 
-fn report_name(field: &str, name: &str) -> Result<ReportName, ApiError> {
-    ReportName::parse(name).map_err(|e| ApiError::invalid(field, e))
-}
-
-fn country(field: &str, name: &str) -> Result<Iso3, ApiError> {
-    parse_country_name(name).map_err(|e| ApiError::invalid(field, e))
-}
-
-/// `countries/{ISO3}` as a filter on one country; empty or `countries/-` for all.
-fn parent_country(parent: &str) -> Result<Option<Iso3>, ApiError> {
-    match parent {
-        "" | "countries/-" => Ok(None),
-        name => country("parent", name).map(Some),
-    }
-}
-
-fn year(field: &str, year: i32) -> Result<ReportYear, ApiError> {
-    ReportYear::new(i64::from(year)).map_err(|e| ApiError::invalid(field, e))
-}
-
-fn region(field: &str, value: i32) -> Result<Region, ApiError> {
-    Region::try_from(value).map_err(|_| ApiError::invalid(field, format!("{value} is not a Region value")))
-}
-
-fn hints(request: &IngestDocumentRequest) -> Result<Hints, ApiError> {
-    if request.content.is_empty() {
-        return Err(ApiError::invalid("content", "the document is empty"));
-    }
-    Ok(Hints {
-        country: Some(request.country.clone()).filter(|c| !c.trim().is_empty()),
-        year: (request.year != 0).then_some(i64::from(request.year)),
-        source_uri: Some(request.source_uri.clone()).filter(|u| !u.is_empty()),
-    })
+/// A count of results as the responses' `total_size` carries it: saturated, never wrapped.
+fn total_size(total: u64) -> i32 {
+    i32::try_from(total).unwrap_or(i32::MAX)
 }
 
 #[tonic::async_trait]
@@ -85,13 +54,11 @@ impl ReportService for Reports {
         &self,
         request: Request<ListReportsRequest>,
     ) -> Result<Response<ListReportsResponse>, Status> {
-        let request = request.into_inner();
-        let country = parent_country(&request.parent)?;
-        let page = self.0.list_reports(request, country).await?;
+        let page = self.0.list_reports(request.into_inner().try_into()?).await?;
         Ok(Response::new(ListReportsResponse {
             reports: page.items,
             next_page_token: page.next_page_token,
-            total_size: page.total_size as i32,
+            total_size: total_size(page.total_size),
         }))
     }
 
@@ -99,11 +66,11 @@ impl ReportService for Reports {
         &self,
         request: Request<SearchReportsRequest>,
     ) -> Result<Response<SearchReportsResponse>, Status> {
-        let page = self.0.search_reports(request.into_inner()).await?;
+        let page = self.0.search_reports(request.into_inner().try_into()?).await?;
         Ok(Response::new(SearchReportsResponse {
             results: page.items,
             next_page_token: page.next_page_token,
-            total_size: page.total_size as i32,
+            total_size: total_size(page.total_size),
         }))
     }
 
@@ -111,9 +78,7 @@ impl ReportService for Reports {
         &self,
         request: Request<ListReportRevisionsRequest>,
     ) -> Result<Response<ListReportRevisionsResponse>, Status> {
-        let request = request.into_inner();
-        let name = report_name("name", &request.name)?;
-        let page = self.0.list_revisions(request, name).await?;
+        let page = self.0.list_revisions(request.into_inner().try_into()?).await?;
         Ok(Response::new(ListReportRevisionsResponse { revisions: page.items, next_page_token: page.next_page_token }))
     }
 
@@ -173,11 +138,11 @@ impl CountryService for Countries {
         &self,
         request: Request<ListCountriesRequest>,
     ) -> Result<Response<ListCountriesResponse>, Status> {
-        let page = self.0.list_countries(request.into_inner()).await?;
+        let page = self.0.list_countries(request.into_inner().try_into()?).await?;
         Ok(Response::new(ListCountriesResponse {
             countries: page.items,
             next_page_token: page.next_page_token,
-            total_size: page.total_size as i32,
+            total_size: total_size(page.total_size),
         }))
     }
 
@@ -193,9 +158,7 @@ impl IngestService for Ingest {
         &self,
         request: Request<IngestDocumentRequest>,
     ) -> Result<Response<IngestDocumentResponse>, Status> {
-        let request = request.into_inner();
-        let hints = hints(&request)?;
-        let (report, outcome) = self.0.ingest_document(request.content, hints, request.validate_only).await?;
+        let (report, outcome) = self.0.ingest_document(request.into_inner().try_into()?).await?;
         Ok(Response::new(IngestDocumentResponse { report: Some(report), outcome: outcome as i32 }))
     }
 
@@ -252,15 +215,15 @@ async fn ingest_one(
         };
         return Ok(refused(vec![missing]));
     };
-    let hints = match hints(&document) {
-        Ok(hints) => hints,
+    let document = match Document::try_from(document) {
+        Ok(document) => document,
         Err(error) => {
             let problem =
                 tip_model::pb::Diagnostic { message: error.to_string(), code: "empty".into(), ..Default::default() };
             return Ok(refused(vec![problem]));
         }
     };
-    match catalog.ingest_document(document.content, hints, document.validate_only).await {
+    match catalog.ingest_document(document).await {
         Ok((report, outcome)) => Ok(IngestDocumentsResponse {
             index,
             report: if outcome == IngestOutcome::Unspecified { String::new() } else { report.name },
@@ -279,10 +242,7 @@ impl InsightService for Insights {
         &self,
         request: Request<ListTierChangesRequest>,
     ) -> Result<Response<ListTierChangesResponse>, Status> {
-        let request = request.get_ref();
-        let year = year("year", request.year)?;
-        let region = region("region", request.region)?;
-        let changes = self.0.tier_changes(year, region, request.include_unchanged).await?;
+        let changes = self.0.tier_changes(request.into_inner().try_into()?).await?;
         Ok(Response::new(ListTierChangesResponse { changes }))
     }
 
@@ -290,20 +250,7 @@ impl InsightService for Insights {
         &self,
         request: Request<GetTierDistributionRequest>,
     ) -> Result<Response<TierDistribution>, Status> {
-        let request = request.get_ref();
-        let years = match (request.start_year, request.end_year) {
-            (0, 0) => None,
-            (start, 0) => Some((year("start_year", start)?.get(), start)),
-            (0, end) => Some((tip_model::year::FIRST_REPORT_YEAR, year("end_year", end)?.get())),
-            (start, end) => {
-                let (start, end) = (year("start_year", start)?.get(), year("end_year", end)?.get());
-                if start > end {
-                    return Err(ApiError::invalid("end_year", format!("{end} is before start_year {start}")).into());
-                }
-                Some((start, end))
-            }
-        };
-        let rows = self.0.tier_distribution(years, request.by_region).await?;
+        let rows = self.0.tier_distribution(request.into_inner().try_into()?).await?;
         Ok(Response::new(TierDistribution { rows }))
     }
 
@@ -311,22 +258,28 @@ impl InsightService for Insights {
         &self,
         request: Request<CompareReportsRequest>,
     ) -> Result<Response<ReportComparison>, Status> {
-        let request = request.get_ref();
-        let base = report_name("base", &request.base)?;
-        let target = report_name("target", &request.target)?;
-        Ok(Response::new(self.0.compare_reports(base, target).await?))
+        Ok(Response::new(self.0.compare_reports(request.into_inner().try_into()?).await?))
     }
 
     async fn list_recommendations(
         &self,
         request: Request<ListRecommendationsRequest>,
     ) -> Result<Response<ListRecommendationsResponse>, Status> {
-        let request = request.into_inner();
-        let iso3 = country("parent", &request.parent)?;
-        let page = self.0.recurring_recommendations(request, iso3).await?;
+        let page = self.0.recurring_recommendations(request.into_inner().try_into()?).await?;
         Ok(Response::new(ListRecommendationsResponse {
             recommendations: page.items,
             next_page_token: page.next_page_token,
         }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_total_too_large_for_the_wire_saturates() {
+        assert_eq!(total_size(7), 7);
+        assert_eq!(total_size(u64::from(u32::MAX) + 1), i32::MAX);
     }
 }

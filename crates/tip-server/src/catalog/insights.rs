@@ -1,20 +1,21 @@
 //! Insights across countries and years: tier histories, a year's tier changes, the distribution
 //! of tiers, two reports compared, and recurring recommendations.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
+use tip_ingest::similarity::{compare, recurring};
+use tip_model::Iso3;
 use tip_model::history::{compare_tiers, tier_history};
 use tip_model::names::country_name;
 use tip_model::pb::{
-    self, Recommendation, RecommendationMatch, RecommendationOccurrence, RecurringRecommendation, Region,
-    ReportComparison, TierChangeEntry, TierCount, TierDistributionRow, TierHistory, TierHistoryEntry, TierMovement,
+    RecurringRecommendation, Region, ReportComparison, TierChangeEntry, TierCount, TierDistributionRow, TierHistory,
+    TierHistoryEntry, TierMovement,
 };
-use tip_model::{Iso3, ReportName, ReportYear};
 
-use crate::catalog::{Catalog, Page, blocking};
+use super::requests::{Comparison, DistributionQuery, RecommendationListing, TierChangeQuery};
+use super::{Catalog, Page, blocking};
 use crate::error::ApiError;
 use crate::query_fields::SqlFilter;
-use crate::similarity::{SAME_RECOMMENDATION, match_items, similarity, words};
 
 impl Catalog {
     /// Every known placement of a country, year by year.
@@ -47,12 +48,8 @@ impl Catalog {
     }
 
     /// A year's moves: upgrades first, then downgrades, then (on request) the unchanged.
-    pub async fn tier_changes(
-        &self,
-        year: ReportYear,
-        region: Region,
-        include_unchanged: bool,
-    ) -> Result<Vec<TierChangeEntry>, ApiError> {
+    pub async fn tier_changes(&self, query: TierChangeQuery) -> Result<Vec<TierChangeEntry>, ApiError> {
+        let TierChangeQuery { year, region, include_unchanged } = query;
         let mut changes = Vec::new();
         for (iso3, entries) in self.all_histories().await? {
             let Some(country) = self.registry.get(iso3) else { continue };
@@ -93,11 +90,8 @@ impl Catalog {
 
     /// Countries per tier, per year in `years` (all known years when `None`), in total and, with
     /// `by_region`, per region.
-    pub async fn tier_distribution(
-        &self,
-        years: Option<(i32, i32)>,
-        by_region: bool,
-    ) -> Result<Vec<TierDistributionRow>, ApiError> {
+    pub async fn tier_distribution(&self, query: DistributionQuery) -> Result<Vec<TierDistributionRow>, ApiError> {
+        let DistributionQuery { years, by_region } = query;
         let mut counts: BTreeMap<(i32, i32), BTreeMap<i32, i32>> = BTreeMap::new();
         for (iso3, entries) in self.all_histories().await? {
             let region = self.registry.get(iso3).map_or(Region::Unspecified, |c| c.region) as i32;
@@ -120,29 +114,10 @@ impl Catalog {
     }
 
     /// Two reports compared: tiers, findings, recommendations kept, added and dropped.
-    pub async fn compare_reports(&self, base: ReportName, target: ReportName) -> Result<ReportComparison, ApiError> {
+    pub async fn compare_reports(&self, comparison: Comparison) -> Result<ReportComparison, ApiError> {
+        let Comparison { base, target } = comparison;
         let (base_report, target_report) = (self.get_report(base).await?, self.get_report(target).await?);
-        let texts = |r: &pb::Report| r.recommendations.iter().map(|x| x.text.clone()).collect::<Vec<_>>();
-        let (base_texts, target_texts) = (texts(&base_report), texts(&target_report));
-        let base_words: Vec<_> = base_texts.iter().map(|t| words(t)).collect();
-        let target_words: Vec<_> = target_texts.iter().map(|t| words(t)).collect();
-        let pairs = match_items(&base_words, &target_words);
-        let kept = pairs
-            .iter()
-            .map(|&(i, j, s)| RecommendationMatch {
-                base_text: base_texts[i].clone(),
-                target_text: target_texts[j].clone(),
-                similarity: s,
-            })
-            .collect();
-        let unmatched = |texts: &[String], matched: &dyn Fn(usize) -> bool| {
-            texts
-                .iter()
-                .enumerate()
-                .filter(|(i, _)| !matched(*i))
-                .map(|(_, t)| Recommendation { text: t.clone() })
-                .collect()
-        };
+        let changes = compare(&base_report.recommendations, &target_report.recommendations);
         let (base_tier, target_tier) = (base_report.tier(), target_report.tier());
         let moved = compare_tiers(base_tier, target_tier);
         Ok(ReportComparison {
@@ -153,70 +128,72 @@ impl Catalog {
             movement: moved as i32,
             base_finding: base_report.finding,
             target_finding: target_report.finding,
-            kept,
-            added: unmatched(&target_texts, &|j| pairs.iter().any(|p| p.1 == j)),
-            dropped: unmatched(&base_texts, &|i| pairs.iter().any(|p| p.0 == i)),
+            kept: changes.kept,
+            added: changes.added,
+            dropped: changes.dropped,
         })
     }
 
     /// A country's recommendations grouped across years by similarity, most recurring first.
     pub async fn recurring_recommendations(
         &self,
-        request: pb::ListRecommendationsRequest,
-        iso3: Iso3,
+        listing: RecommendationListing,
     ) -> Result<Page<RecurringRecommendation>, ApiError> {
-        let query = format!("recommendations|{}", request.parent);
-        let (offset, limit) = self.page(&query, request.page_size, &request.page_token, 50, 1000)?;
+        let RecommendationListing { country, page } = listing;
+        let offset = self.offset(&page)?;
         let store = self.store.clone();
-        let filter = SqlFilter::default().and("iso3 = ?", iso3.to_string());
-        let (reports, _) = blocking(move || store.list_reports(&filter, "year ASC", 0, i64::MAX as u64)).await?;
-        // Newest first, so that each group is worded as the latest report words it.
-        let mut groups: Vec<(BTreeSet<String>, Vec<RecommendationOccurrence>)> = Vec::new();
-        for report in reports.iter().rev() {
-            let mut taken = vec![false; groups.len()];
-            for recommendation in &report.recommendations {
-                let key = words(&recommendation.text);
-                let best = groups
-                    .iter()
-                    .enumerate()
-                    .filter(|(i, _)| !taken[*i])
-                    .map(|(i, (group_key, _))| (i, similarity(group_key, &key)))
-                    .filter(|(_, s)| *s >= SAME_RECOMMENDATION)
-                    .max_by(|a, b| a.1.total_cmp(&b.1));
-                let occurrence = |similarity| RecommendationOccurrence {
-                    year: report.year,
-                    text: recommendation.text.clone(),
-                    similarity,
-                };
-                match best {
-                    Some((i, s)) => {
-                        taken[i] = true;
-                        groups[i].1.push(occurrence(s));
-                    }
-                    None => {
-                        groups.push((key, vec![occurrence(1.0)]));
-                        taken.push(true);
-                    }
-                }
-            }
+        let filter = SqlFilter::default().and("iso3 = ?", country.to_string());
+        // Every report of the country: SQLite's LIMIT is a signed 64-bit number.
+        let every = i64::MAX.unsigned_abs();
+        let (reports, _) = blocking(move || store.list_reports(&filter, "year ASC", 0, every)).await?;
+        Ok(self.page_of_all(&page, offset, recurring(&reports)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::{BTreeMap, BTreeSet};
+
+    use tip_ingest::similarity::words;
+
+    /// Two words that full-text search takes for one (they share an FTS5 `porter` token, the
+    /// store's tokenizer) are one word to recommendation matching too, and the other way round,
+    /// but for one known difference: Snowball English (Porter2) takes an adverb in -ly for its
+    /// adjective ("significantly", "significant"), which Porter keeps apart ("significantli").
+    /// Checked on every word of the recommendations the matching fixture pins.
+    #[test]
+    fn recommendations_are_matched_on_the_stems_search_uses() {
+        let fixture = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/fixtures/recommendation_matches.json");
+        let text = std::fs::read_to_string(fixture).unwrap();
+        let tokens: BTreeSet<String> =
+            text.split(|c: char| !c.is_alphabetic()).map(str::to_lowercase).filter(|w| words(w).len() == 1).collect();
+        let connection = rusqlite::Connection::open_in_memory().unwrap();
+        connection
+            .execute_batch(
+                "CREATE VIRTUAL TABLE words USING fts5(word, tokenize = 'porter unicode61 remove_diacritics 2');
+                 CREATE VIRTUAL TABLE terms USING fts5vocab(words, 'instance');",
+            )
+            .unwrap();
+        for token in &tokens {
+            connection.execute("INSERT INTO words (word) VALUES (?)", [token]).unwrap();
         }
-        let mut recurring: Vec<RecurringRecommendation> = groups
-            .into_iter()
-            .map(|(_, mut occurrences)| {
-                occurrences.sort_by_key(|o| o.year);
-                let years: Vec<i32> = occurrences.iter().map(|o| o.year).collect();
-                RecurringRecommendation {
-                    text: occurrences.last().map(|o| o.text.clone()).unwrap_or_default(),
-                    first_year: years.first().copied().unwrap_or_default(),
-                    last_year: years.last().copied().unwrap_or_default(),
-                    years,
-                    occurrences,
-                }
-            })
+        let mut statement =
+            connection.prepare("SELECT w.word, t.term FROM terms t JOIN words w ON w.rowid = t.doc").unwrap();
+        let search_stems: Vec<(String, String)> =
+            statement.query_map([], |row| Ok((row.get(0)?, row.get(1)?))).unwrap().map(Result::unwrap).collect();
+        let (mut by_search, mut by_matching) = (BTreeMap::<_, BTreeSet<_>>::new(), BTreeMap::<_, BTreeSet<_>>::new());
+        for (word, search_stem) in &search_stems {
+            let matching_stem = words(word).pop_first().unwrap();
+            by_search.entry(search_stem.clone()).or_default().insert(matching_stem.clone());
+            by_matching.entry(matching_stem).or_default().insert(search_stem.clone());
+        }
+        assert_eq!(search_stems.len(), tokens.len());
+        let split: Vec<_> = by_search.iter().filter(|(_, stems)| stems.len() > 1).collect();
+        let adverb = |stem: &str, search_stem: &str| search_stem == stem || search_stem.ends_with("li");
+        let merged: Vec<_> = by_matching
+            .iter()
+            .filter(|(stem, search_stems)| search_stems.len() > 1 && !search_stems.iter().all(|s| adverb(stem, s)))
             .collect();
-        recurring.sort_by(|a, b| b.years.len().cmp(&a.years.len()).then(b.last_year.cmp(&a.last_year)));
-        let total = recurring.len() as u64;
-        let items = recurring.into_iter().skip(offset as usize).take(limit as usize).collect();
-        Ok(self.page_of(&query, offset, items, total))
+        assert!(split.is_empty() && merged.is_empty(), "search stems split by matching: {split:?}; merged: {merged:?}");
     }
 }

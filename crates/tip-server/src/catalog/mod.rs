@@ -1,0 +1,137 @@
+//! The domain layer: what the services answer, over the store and the country registry. The
+//! gRPC handlers convert each request into the typed arguments of [`requests`], then call one
+//! catalog function: reports and search in `reports`, countries in `countries`, ingestion in
+//! `ingest`, and the insights across countries and years in `insights`.
+
+mod countries;
+mod ingest;
+mod insights;
+mod reports;
+pub mod requests;
+
+use std::sync::Arc;
+
+use tip_model::CountryRegistry;
+use tip_model::pb::{Report, ReportEventType, SearchResult};
+use tokio::sync::{broadcast, watch};
+
+use crate::error::ApiError;
+use crate::page_token::PageTokens;
+use crate::reply_cache::ReplyCache;
+use crate::store::{Store, StoreError};
+use requests::PageRequest;
+
+/// One page of results.
+#[derive(Clone)]
+pub struct Page<T> {
+    /// The items of this page.
+    pub items: Vec<T>,
+    /// The token of the next page; empty on the last page.
+    pub next_page_token: String,
+    /// The number of items across all pages.
+    pub total_size: u64,
+}
+
+/// A report that was created or replaced, as WatchReports streams it.
+#[derive(Clone, Debug)]
+pub struct ReportEvent {
+    pub event_type: ReportEventType,
+    pub report: Report,
+}
+
+/// How many report events a slow watcher may fall behind before it is told it lost some.
+const WATCH_BUFFER: usize = 1024;
+
+/// The TIP Atlas catalog: reports, countries, ingestion and the insights over them.
+#[derive(Clone)]
+pub struct Catalog {
+    store: Arc<Store>,
+    tokens: Arc<PageTokens>,
+    registry: &'static CountryRegistry,
+    events: broadcast::Sender<ReportEvent>,
+    stopping: watch::Receiver<bool>,
+    reports: Arc<ReplyCache<Report>>,
+    searches: Arc<ReplyCache<Page<SearchResult>>>,
+}
+
+impl Catalog {
+    /// A catalog over `store`, signing page tokens with the store's own key; `stopping` turns
+    /// true when the server shuts down, which ends open streams. It keeps the last
+    /// `cache_entries` reports, and as many search pages, while the data stays unchanged.
+    pub fn new(store: Arc<Store>, stopping: watch::Receiver<bool>, cache_entries: usize) -> Result<Self, ApiError> {
+        let key = store.meta_or_init("page_token_key", random_key)?;
+        let (events, _) = broadcast::channel(WATCH_BUFFER);
+        Ok(Self {
+            store,
+            tokens: Arc::new(PageTokens::new(key)),
+            registry: CountryRegistry::global(),
+            events,
+            stopping,
+            reports: Arc::new(ReplyCache::new(cache_entries)),
+            searches: Arc::new(ReplyCache::new(cache_entries)),
+        })
+    }
+
+    /// Completes when the server starts shutting down.
+    pub async fn stopped(&self) {
+        let mut stopping = self.stopping.clone();
+        let _ = stopping.wait_for(|stopping| *stopping).await;
+    }
+
+    /// Where the requested page starts; INVALID_ARGUMENT when its token was issued for another
+    /// query.
+    fn offset(&self, page: &PageRequest) -> Result<u64, ApiError> {
+        self.tokens.decode(&page.token, &page.query)
+    }
+
+    /// A page of `items` that started at `offset`, out of `total`.
+    fn page_of<T>(&self, page: &PageRequest, offset: u64, items: Vec<T>, total: u64) -> Page<T> {
+        let next = offset.saturating_add(count(items.len()));
+        Page {
+            next_page_token: if next < total && !items.is_empty() {
+                self.tokens.encode(&page.query, next)
+            } else {
+                String::new()
+            },
+            items,
+            total_size: total,
+        }
+    }
+
+    /// The requested page of `all`, every result held in memory, starting at `offset`.
+    fn page_of_all<T>(&self, page: &PageRequest, offset: u64, all: Vec<T>) -> Page<T> {
+        let total = count(all.len());
+        // Past the end of memory is past the end of the results: an empty page.
+        let skip = usize::try_from(offset).unwrap_or(usize::MAX);
+        let take = usize::try_from(page.limit).unwrap_or(usize::MAX);
+        let items = all.into_iter().skip(skip).take(take).collect();
+        self.page_of(page, offset, items, total)
+    }
+}
+
+/// A number of items in memory as a count of results.
+fn count(items: usize) -> u64 {
+    u64::try_from(items).unwrap_or(u64::MAX)
+}
+
+/// Runs blocking store work off the async threads.
+async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T, StoreError> + Send + 'static,
+) -> Result<T, ApiError> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|join| ApiError::Internal(format!("store task failed: {join}")))?
+        .map_err(ApiError::from)
+}
+
+/// A key for page tokens that no client can guess: hashed from the clock, the process and the
+/// address space, which differ on every first start.
+fn random_key() -> Vec<u8> {
+    use sha2::{Digest, Sha256};
+    let mut hasher = Sha256::new();
+    hasher.update(format!("{:?}", std::time::SystemTime::now()));
+    hasher.update(std::process::id().to_be_bytes());
+    hasher.update((&hasher as *const _ as usize).to_be_bytes());
+    hasher.update(std::hash::BuildHasher::hash_one(&std::collections::hash_map::RandomState::new(), 0u8).to_be_bytes());
+    hasher.finalize().to_vec()
+}
