@@ -266,9 +266,9 @@ impl CapturedLog {
         text.lines().filter(|line| words.iter().all(|word| line.contains(word))).count()
     }
 
-    /// Waits for a line with all of `words`.
+    /// Waits for a line with all of `words`, up to 30 s (a loaded machine runs the server late).
     async fn wait_for(&self, words: &[&str]) {
-        for _ in 0..500 {
+        for _ in 0..3000 {
             if self.lines_with(words) > 0 {
                 return;
             }
