@@ -2,7 +2,6 @@
 //! rules every other crate shares: tiers, report years, resource names and the country registry.
 
 pub mod country;
-pub mod csv;
 pub mod hex;
 pub mod names;
 pub mod tier;
