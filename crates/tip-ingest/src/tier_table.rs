@@ -27,7 +27,7 @@ pub struct Placement {
 /// A row that was not loaded.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RejectedRow {
-    /// One-based line of the row in the file.
+    /// One-based line of the file where the row starts (a quoted field may hold line breaks).
     pub line: usize,
     pub reason: String,
 }
@@ -161,8 +161,8 @@ fn spanned_fields(
     // The line a field starts on, or with `column + 1` the line it ends on.
     let field_line = |column: usize| line + record.iter().take(column).map(line_breaks).sum::<usize>();
     let name = |column: usize| header.get(column).unwrap_or("").trim();
-    let last = record.len() - 1;
-    if at_end && line_breaks(&record[last]) > 0 {
+    let last = record.len().checked_sub(1);
+    if let Some(last) = last.filter(|&last| at_end && line_breaks(&record[last]) > 0) {
         let opened = field_line(last);
         let end = opened + line_breaks(record[last].trim_end_matches('\n'));
         return Err(format!(
