@@ -29,13 +29,13 @@ fn check_json_agrees_with_the_manifest_on_every_narrative() {
     assert!(output.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&output.stderr));
     let lines: Vec<serde_json::Value> = stdout.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
 
-    let manifest = std::fs::read_to_string(folder.join("MANIFEST.csv")).unwrap();
-    let records = tip_model::csv::csv_records(&manifest);
-    let header = &records[0];
+    let mut manifest = csv::Reader::from_path(folder.join("MANIFEST.csv")).unwrap();
+    let header = manifest.headers().unwrap().clone();
     let column = |name: &str| header.iter().position(|h| h == name).unwrap();
     let registry = CountryRegistry::global();
     let mut checked = 0;
-    for record in &records[1..] {
+    for record in manifest.records() {
+        let record = record.unwrap();
         let file = &record[column("file")];
         let line = lines
             .iter()
@@ -46,7 +46,7 @@ fn check_json_agrees_with_the_manifest_on_every_narrative() {
         assert_eq!(line["country"], country.iso3.as_str(), "{file}");
         let year = MANIFEST_CORRECTIONS
             .iter()
-            .find(|(corrected, ..)| corrected == file)
+            .find(|(corrected, ..)| *corrected == file)
             .map_or_else(|| record[column("report_year")].parse::<i64>().unwrap(), |&(_, year, _)| year);
         assert_eq!(line["year"], year, "{file}");
         assert_eq!(line["tier"], tier.as_str_name(), "{file}");
@@ -103,7 +103,16 @@ fn ingest_is_idempotent_and_export_gives_ndjson_and_csv() {
     let mut lines = csv.lines();
     assert_eq!(lines.next(), Some("report_year,iso3,tier,source,tier_as_published"));
     assert_eq!(lines.count(), 4142);
+
+    // The reports' CSV reads back as one record per report, the quoted fields whole.
+    let csv = tip_atlas(&["export", "--db", db.to_str().unwrap(), "--format", "csv"]).stdout;
+    let mut reader = csv::Reader::from_reader(csv.as_slice());
+    assert_eq!(reader.headers().unwrap().get(0), Some("name"));
+    let names: Vec<String> = reader.records().map(|r| r.unwrap()[0].to_owned()).collect();
+    let expected: Vec<&str> = reports.iter().map(|r| r["name"].as_str().unwrap()).collect();
+    assert_eq!(names, expected);
 }
+
 
 #[test]
 fn coverage_counts_the_bundled_placements_per_year_and_names_the_gaps() {
@@ -122,4 +131,24 @@ fn coverage_counts_the_bundled_placements_per_year_and_names_the_gaps() {
     assert!(missing_2024.contains(&"ZAF".into()), "{missing_2024:?}");
     let placed: i64 = years.iter().map(|y| y["placed"].as_i64().unwrap()).sum();
     assert!(placed >= 4100, "{placed}");
+}
+
+#[test]
+fn check_json_gives_the_line_of_a_quote_left_open_in_a_tier_table() {
+    let folder = tempfile::tempdir().unwrap();
+    let table = folder.path().join("placements.csv");
+    std::fs::write(
+        &table,
+        "report_year,country,tier,source\n2015,Mali,1,\"Heiss and Kelley\n(2017)\"\n2015,\"Chad,2,x\n2016,Niger,2,x\n",
+    )
+    .unwrap();
+    let output = tip_atlas(&["check", "--json", table.to_str().unwrap()]);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let line: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(line["placements"], 1);
+    let rejected = line["rejected"].as_array().unwrap();
+    assert_eq!(rejected.len(), 1, "{rejected:?}");
+    assert_eq!(rejected[0]["line"], 4);
+    assert!(rejected[0]["message"].as_str().unwrap().contains("lines 4 to 5"), "{rejected:?}");
+    assert_eq!(line["notes"][0], "line 2: the \"source\" field runs from line 2 to line 3");
 }

@@ -9,7 +9,6 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 use tip_ingest::{Hints, parse_document};
-use tip_model::csv::csv_records;
 use tip_model::parse_tier;
 use tip_model::pb::{Completeness, SectionKind, Tier};
 
@@ -48,16 +47,18 @@ fn records(file: &'static str) -> Vec<Record> {
 /// `country_as_in_source` → (ISO3, tier) from the 2018 tier table.
 fn placements() -> HashMap<String, (String, Tier)> {
     let path = shared_data().join("tiers/tip_2018_tier_placements_from_pdf_parse.csv");
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let rows = csv_records(&text);
-    let column = |name: &str| rows[0].iter().position(|h| h == name).unwrap_or_else(|| panic!("no column {name}"));
+    let mut reader =
+        csv::ReaderBuilder::new().flexible(true).from_path(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let header = reader.headers().unwrap().clone();
+    let column = |name: &str| header.iter().position(|h| h == name).unwrap_or_else(|| panic!("no column {name}"));
     let (country, iso3, tier) = (column("country_as_in_source"), column("iso3"), column("tier"));
-    rows[1..]
-        .iter()
+    reader
+        .records()
+        .map(|row| row.unwrap())
         .filter(|row| row.len() > tier)
         .map(|row| {
-            let parsed = parse_tier(&row[tier]).unwrap_or_else(|| panic!("tier {:?}", row[tier]));
-            (row[country].clone(), (row[iso3].clone(), parsed))
+            let parsed = parse_tier(&row[tier]).unwrap_or_else(|| panic!("tier {:?}", &row[tier]));
+            (row[country].to_owned(), (row[iso3].to_owned(), parsed))
         })
         .collect()
 }

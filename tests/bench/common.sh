@@ -10,7 +10,7 @@ BENCH_DIR="${BENCH_DIR:-$ROOT/target/bench}"
 TOOLS="$ROOT/.tools"
 VENV="$TOOLS/venv"
 TIP_ATLAS="${TIP_ATLAS:-$ROOT/target/release/tip-atlas}"
-CORPUS_BIN="$ROOT/target/release/examples/corpus"
+CORPUS_BIN="$ROOT/target/release/tip-corpus"
 mkdir -p "$BENCH_DIR"
 
 say() { printf '==> %s\n' "$*" >&2; }
@@ -21,7 +21,7 @@ build_release() {
   [[ -f Cargo.lock ]] && locked=(--locked)
   say "cargo build --release (tip-atlas, corpus generator)"
   cargo build --release "${locked[@]}" -p tip-server --bin tip-atlas >&2
-  cargo build --release "${locked[@]}" -p tip-ingest --example corpus >&2
+  cargo build --release "${locked[@]}" -p tip-corpus --bin tip-corpus >&2
 }
 
 # apt_install COMMAND PACKAGE: installs PACKAGE with apt-get when COMMAND is missing.

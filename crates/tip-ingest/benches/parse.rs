@@ -4,8 +4,8 @@
 //! cargo bench -p tip-ingest --bench parse
 //! ```
 //!
-//! The documents are the first 500 of the scale corpus (`examples/corpus.rs`, included below:
-//! one generator), about 6 MB over every layout era. Three measurements over the same bytes:
+//! The documents are the first 500 of the scale corpus (the `tip-corpus` crate: one generator),
+//! about 6 MB over every layout era. Three measurements over the same bytes:
 //!
 //! * `floor_memchr_lines`: count the lines with `memchr`, the least any reader of the text does;
 //! * `sha256`: the content hash every parse computes (it names a document's revision), the
@@ -23,10 +23,6 @@ use std::time::{Duration, SystemTime};
 use criterion::{Criterion, SamplingMode, Throughput};
 use sha2::{Digest, Sha256};
 use tip_ingest::{Hints, parse_document};
-
-#[allow(dead_code)]
-#[path = "../examples/corpus.rs"]
-mod corpus;
 
 const DOCUMENTS: usize = 500;
 const GROUP: &str = "parse";
@@ -57,7 +53,7 @@ fn median_seconds(directory: &Path, bench: &str, since: SystemTime) -> Option<f6
 fn main() {
     let documents: Vec<(Hints, Vec<u8>)> = (0..DOCUMENTS)
         .map(|index| {
-            let document = corpus::document(index);
+            let document = tip_corpus::document(index);
             (Hints::from_path(Path::new(&document.file_name)), document.bytes)
         })
         .collect();

@@ -5,7 +5,6 @@
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
-use tip_model::csv::csv_records;
 use tip_model::pb::Tier;
 use tip_model::{CountryRegistry, Iso3, ReportYear, parse_tier};
 
@@ -28,7 +27,7 @@ pub struct Placement {
 /// A row that was not loaded.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RejectedRow {
-    /// One-based line of the row in the file.
+    /// One-based line of the file where the row starts (a quoted field may hold line breaks).
     pub line: usize,
     pub reason: String,
 }
@@ -48,13 +47,21 @@ pub struct TierTable {
 pub struct NotATierTable(pub String);
 
 /// Reads a tier table. `name` is the source given to rows without a `source` column.
+///
+/// Rows are CSV records and may hold quoted line breaks; every line number is the line where
+/// the record starts in the file. A quote left open takes the rows after it into one field: a
+/// record whose year, country or tier field runs over lines is rejected, one whose quote runs
+/// to the end of the file too, and any other field that runs over lines gets a note.
 pub fn parse_tier_table(bytes: &[u8], name: &str) -> Result<TierTable, NotATierTable> {
     let decoded = decode(bytes);
     if let Some((_, message)) = decoded.errors.first() {
         return Err(NotATierTable(message.clone()));
     }
-    let records = csv_records(&decoded.text);
-    let Some(header) = records.first() else { return Err(NotATierTable("the file is empty".into())) };
+    let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(decoded.text.as_bytes());
+    let header = reader.headers().map_err(|e| NotATierTable(e.to_string()))?.clone();
+    if header.iter().all(|h| h.trim().is_empty()) {
+        return Err(NotATierTable("the file is empty".into()));
+    }
     let column = |names: &[&str]| header.iter().position(|h| names.contains(&h.trim().to_lowercase().as_str()));
     let year_column =
         column(&["report_year", "year"]).ok_or_else(|| NotATierTable("no report_year or year column".into()))?;
@@ -66,23 +73,41 @@ pub fn parse_tier_table(bytes: &[u8], name: &str) -> Result<TierTable, NotATierT
     }
     let source_column = column(&["source"]);
     let published_column = column(&["tier_as_published"]);
+    let key_columns: Vec<usize> =
+        [Some(year_column), Some(tier_column), iso3_column, name_column].into_iter().flatten().collect();
 
     let registry = CountryRegistry::global();
     let mut table = TierTable::default();
+    let mut records = Vec::new();
+    for record in reader.records() {
+        match record {
+            Ok(record) => records.push(record),
+            Err(error) => table.rejected.push(RejectedRow { line: error_line(&error), reason: error.to_string() }),
+        }
+    }
     // Heiss and Kelley's numeric coding shifts the Watch List in: 3 is the Watch List, 4 Tier 3.
     // A 4 anywhere in the tier column gives the coding away.
-    let shifted = records.iter().skip(1).any(|r| r.get(tier_column).is_some_and(|t| t.trim() == "4"));
+    let shifted = records.iter().any(|r| r.get(tier_column).is_some_and(|t| t.trim() == "4"));
     if shifted {
         table.notes.push("numeric tier coding with 4 = Tier 3: 3 read as Tier 2 Watch List".to_owned());
     }
-    for (index, record) in records.iter().enumerate().skip(1) {
-        let line = index + 1;
+    let unclosed_at_end = !decoded.text.trim_end_matches('\n').ends_with('"');
+    for (index, record) in records.iter().enumerate() {
+        let line = record_line(record);
         if record.iter().all(|field| field.trim().is_empty()) {
             continue;
         }
+        let reject = |reason: String| RejectedRow { line, reason };
+        let at_end = index + 1 == records.len() && unclosed_at_end;
+        match spanned_fields(record, &header, &key_columns, at_end) {
+            Ok(notes) => table.notes.extend(notes),
+            Err(reason) => {
+                table.rejected.push(reject(reason));
+                continue;
+            }
+        }
         let field = |column: Option<usize>| column.and_then(|c| record.get(c)).map_or("", |f| f.trim());
         let country_text = field(name_column);
-        let reject = |reason: String| RejectedRow { line, reason };
         let year = match field(Some(year_column))
             .parse::<i64>()
             .map_err(|_| ())
@@ -121,6 +146,65 @@ pub fn parse_tier_table(bytes: &[u8], name: &str) -> Result<TierTable, NotATierT
         });
     }
     Ok(table)
+}
+
+/// The fields of a record that run over lines, as notes; an error when that is a quote left
+/// open: one that runs to the end of the file (`at_end`: the file does not end with a closing
+/// quote), or one in a year, country or tier field, which never holds a line break.
+fn spanned_fields(
+    record: &csv::StringRecord,
+    header: &csv::StringRecord,
+    key_columns: &[usize],
+    at_end: bool,
+) -> Result<Vec<String>, String> {
+    let line = record_line(record);
+    // The line a field starts on, or with `column + 1` the line it ends on.
+    let field_line = |column: usize| line + record.iter().take(column).map(line_breaks).sum::<usize>();
+    let name = |column: usize| header.get(column).unwrap_or("").trim();
+    let last = record.len().checked_sub(1);
+    if let Some(last) = last.filter(|&last| at_end && line_breaks(&record[last]) > 0) {
+        let opened = field_line(last);
+        let end = opened + line_breaks(record[last].trim_end_matches('\n'));
+        return Err(format!(
+            "a quote opened on line {opened} is never closed: lines {opened} to {end} were read as one {:?} field",
+            name(last)
+        ));
+    }
+    let spanned: Vec<usize> = (0..record.len()).filter(|&c| line_breaks(&record[c]) > 0).collect();
+    if let Some(&key) = spanned.iter().find(|c| key_columns.contains(c)) {
+        return Err(format!(
+            "the {:?} field runs from line {} to line {}: a quote left open takes the rows between into one field",
+            name(key),
+            field_line(key),
+            field_line(key + 1)
+        ));
+    }
+    Ok(spanned
+        .into_iter()
+        .map(|c| {
+            format!(
+                "line {line}: the {:?} field runs from line {} to line {}",
+                name(c),
+                field_line(c),
+                field_line(c + 1)
+            )
+        })
+        .collect())
+}
+
+/// The line a record starts on.
+fn record_line(record: &csv::StringRecord) -> usize {
+    record.position().map_or(0, |p| p.line() as usize)
+}
+
+/// The line a reading error happened on.
+fn error_line(error: &csv::Error) -> usize {
+    error.position().map_or(0, |p| p.line() as usize)
+}
+
+/// How many line breaks a field holds (line ends are `\n` once decoded).
+fn line_breaks(field: &str) -> usize {
+    field.matches('\n').count()
 }
 
 /// A tier as tables code it: every textual coding, Cho and Kelley's 666 for Special Case, and
@@ -181,6 +265,53 @@ mod tests {
     fn refuses_files_that_are_not_tier_tables() {
         assert!(parse_tier_table(b"file,country,report_year\n", "x").is_err());
         assert!(parse_tier_table(b"", "x").is_err());
+    }
+
+    fn rejected(table: &TierTable) -> Vec<(usize, &str)> {
+        table.rejected.iter().map(|r| (r.line, r.reason.as_str())).collect()
+    }
+
+    #[test]
+    fn a_quote_never_closed_is_rejected_at_its_line_with_the_rows_it_took() {
+        let csv = "report_year,country,tier\n2015,Mali,1\n2015,\"Chad,2\n2016,Niger,2\n2017,Benin,3\n";
+        let table = parse_tier_table(csv.as_bytes(), "t").unwrap();
+        assert_eq!(table.placements.len(), 1);
+        assert_eq!(
+            rejected(&table),
+            [(3, "a quote opened on line 3 is never closed: lines 3 to 5 were read as one \"country\" field")]
+        );
+    }
+
+    #[test]
+    fn a_quote_left_open_until_a_later_quote_is_rejected_and_the_rows_after_load() {
+        let csv = "report_year,country,tier\n2015,\"Mali,1\n2015,Chad,2\n2015,\"Niger\",2\n2016,Benin,2\n";
+        let table = parse_tier_table(csv.as_bytes(), "t").unwrap();
+        assert_eq!(table.placements.iter().map(|p| p.iso3.as_str()).collect::<Vec<_>>(), ["BEN"]);
+        assert_eq!(
+            rejected(&table),
+            [(
+                2,
+                "the \"country\" field runs from line 2 to line 4: a quote left open takes the rows between into one field"
+            )]
+        );
+    }
+
+    #[test]
+    fn a_quoted_line_break_is_read_and_later_rows_keep_their_file_lines() {
+        let csv = "report_year,country,tier,source\n2015,Mali,1,\"Heiss and Kelley\n(2017)\"\n2015,Chad,2,x\n2015,Atlantis,2,x\n";
+        let table = parse_tier_table(csv.as_bytes(), "t").unwrap();
+        let sources: Vec<&str> = table.placements.iter().map(|p| p.source.as_str()).collect();
+        assert_eq!(sources, ["Heiss and Kelley\n(2017)", "x"]);
+        assert_eq!(rejected(&table), [(5, "unknown country \"Atlantis\"")]);
+        assert_eq!(table.notes, ["line 2: the \"source\" field runs from line 2 to line 3"]);
+    }
+
+    #[test]
+    fn a_stray_quote_inside_a_field_stays_in_its_row() {
+        let csv = "report_year,country,tier\n2015,Ma\"li,1\n2015,Chad,2\n";
+        let table = parse_tier_table(csv.as_bytes(), "t").unwrap();
+        assert_eq!(table.placements.iter().map(|p| p.iso3.as_str()).collect::<Vec<_>>(), ["TCD"]);
+        assert_eq!(rejected(&table), [(2, "unknown country \"Ma\\\"li\"")]);
     }
 
     #[test]

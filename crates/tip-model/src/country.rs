@@ -5,7 +5,6 @@ use std::collections::HashMap;
 use std::fmt;
 use std::sync::OnceLock;
 
-use crate::csv::csv_records;
 use crate::pb::Region;
 
 /// An ISO 3166-1 alpha-3 code (three uppercase ASCII letters; Kosovo is "XKX").
@@ -80,16 +79,18 @@ impl CountryRegistry {
     /// Builds a registry from CSV text with the columns `iso3,display_name,region,aliases`.
     pub fn from_csv(text: &str) -> Result<Self, String> {
         let mut countries = Vec::new();
-        for (index, record) in csv_records(text).into_iter().enumerate().skip(1) {
-            let line = index + 1;
-            let [code, display_name, region, aliases] = record.as_slice() else {
+        for record in csv::ReaderBuilder::new().flexible(true).from_reader(text.as_bytes()).records() {
+            let record = record.map_err(|e| e.to_string())?;
+            let line = record.position().map_or(0, |p| p.line());
+            let fields: Vec<&str> = record.iter().collect();
+            let [code, display_name, region, aliases] = fields.as_slice() else {
                 return Err(format!("line {line}: expected 4 fields, found {}", record.len()));
             };
             let iso3 = Iso3::parse(code).map_err(|e| format!("line {line}: {e}"))?;
             let region = Region::from_str_name(&format!("REGION_{region}"))
                 .ok_or_else(|| format!("line {line}: unknown region {region:?}"))?;
             let aliases = aliases.split('|').filter(|a| !a.is_empty()).map(str::to_owned).collect();
-            countries.push(Country { iso3, display_name: display_name.clone(), aliases, region });
+            countries.push(Country { iso3, display_name: display_name.to_string(), aliases, region });
         }
         countries.sort_by_key(|c| c.iso3);
         let mut by_code = HashMap::new();

@@ -5,7 +5,6 @@
 pub mod completeness;
 pub mod country;
 pub mod coverage;
-pub mod csv;
 pub mod enum_names;
 pub mod hex;
 pub mod history;

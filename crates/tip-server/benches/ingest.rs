@@ -6,9 +6,9 @@
 //! INGEST_DOCUMENTS=20000 INGEST_ROUNDS=1 cargo bench -p tip-server --bench ingest
 //! ```
 //!
-//! The documents are the scale corpus (`crates/tip-ingest/examples/corpus.rs`, included: one
-//! generator), parsed once before the clock starts; each round stores them into a fresh store
-//! in a temporary folder, once per way, and the table gives medians over the rounds.
+//! The documents are the scale corpus (the `tip-corpus` crate: one generator), parsed once
+//! before the clock starts; each round stores them into a fresh store in a temporary folder,
+//! once per way, and the table gives medians over the rounds.
 
 use std::path::Path;
 use std::time::Instant;
@@ -17,10 +17,6 @@ use tip_ingest::{Hints, parse_document};
 use tip_model::ReportName;
 use tip_model::pb::Report;
 use tip_server::Store;
-
-#[allow(dead_code)]
-#[path = "../../tip-ingest/examples/corpus.rs"]
-mod corpus;
 
 const BATCH: usize = 512;
 
@@ -68,7 +64,7 @@ fn main() {
     let mut bytes = 0;
     let documents: Vec<(ReportName, Report, Vec<u8>)> = (0..count)
         .map(|index| {
-            let document = corpus::document(index);
+            let document = tip_corpus::document(index);
             let parsed = parse_document(&document.bytes, &Hints::from_path(Path::new(&document.file_name)));
             let name = parsed.storable_name().expect("generated documents parse");
             bytes += document.bytes.len();

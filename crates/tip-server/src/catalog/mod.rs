@@ -124,14 +124,10 @@ async fn blocking<T: Send + 'static>(
         .map_err(ApiError::from)
 }
 
-/// A key for page tokens that no client can guess: hashed from the clock, the process and the
-/// address space, which differ on every first start.
+/// A key for page tokens that no client can guess: 32 bytes from the operating system's random
+/// source, drawn once per store.
 fn random_key() -> Vec<u8> {
-    use sha2::{Digest, Sha256};
-    let mut hasher = Sha256::new();
-    hasher.update(format!("{:?}", std::time::SystemTime::now()));
-    hasher.update(std::process::id().to_be_bytes());
-    hasher.update((&hasher as *const _ as usize).to_be_bytes());
-    hasher.update(std::hash::BuildHasher::hash_one(&std::collections::hash_map::RandomState::new(), 0u8).to_be_bytes());
-    hasher.finalize().to_vec()
+    let mut key = vec![0; 32];
+    getrandom::fill(&mut key).expect("the operating system's random source answers");
+    key
 }

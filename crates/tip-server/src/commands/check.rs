@@ -30,6 +30,8 @@ struct TableLine<'a> {
     kind: &'static str,
     placements: usize,
     rejected: Vec<RejectedLine<'a>>,
+    /// How the table was read where that was a choice, and fields that run over lines.
+    notes: &'a [String],
 }
 
 #[derive(Serialize)]
@@ -91,6 +93,7 @@ pub fn run(paths: &[PathBuf], json: bool) -> ExitCode {
                         .iter()
                         .map(|r| RejectedLine { line: r.line, message: &r.reason })
                         .collect(),
+                    notes: &table.notes,
                 };
                 if emit(&mut stdout, json, &line, write_table).is_err() {
                     return ExitCode::from(2);
@@ -144,6 +147,9 @@ fn write_table(out: &mut impl Write, line: &TableLine<'_>) -> std::io::Result<()
         line.placements,
         line.rejected.len()
     )?;
+    for note in line.notes {
+        writeln!(out, "  {}: {note}", line.path)?;
+    }
     for r in &line.rejected {
         writeln!(out, "  {}:{}: rejected: {}", line.path, r.line, r.message)?;
     }

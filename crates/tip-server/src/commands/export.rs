@@ -65,12 +65,12 @@ pub fn run(db: &Path, format: Format, what: What) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let mut rows = Rows::new(format, std::io::BufWriter::new(std::io::stdout().lock()));
     let written = match what {
-        What::Reports => export_reports(&store, format, &mut out),
-        What::Placements => export_placements(&store, format, &mut out),
+        What::Reports => export_reports(&store, &mut rows),
+        What::Placements => export_placements(&store, &mut rows),
     };
-    match written.and_then(|()| out.flush()) {
+    match written.and_then(|()| rows.finish()) {
         // A reader that stops early (`| head`) is not a failure.
         Ok(()) => ExitCode::SUCCESS,
         Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
@@ -81,16 +81,16 @@ pub fn run(db: &Path, format: Format, what: What) -> ExitCode {
     }
 }
 
-fn export_reports(store: &Store, format: Format, out: &mut impl Write) -> std::io::Result<()> {
+fn export_reports(store: &Store, rows: &mut Rows<impl Write>) -> std::io::Result<()> {
     const PAGE: u64 = 500;
     let mut offset = 0;
-    let mut rows = Rows::new(format);
+    let with_text = matches!(rows, Rows::Ndjson(_));
     loop {
         let (reports, total) = store
             .list_reports(&SqlFilter::default(), "iso3 ASC, year ASC", offset, PAGE)
             .map_err(std::io::Error::other)?;
         for report in &reports {
-            rows.write(out, &report_row(report, matches!(format, Format::Ndjson)))?;
+            rows.write(&report_row(report, with_text))?;
         }
         offset += reports.len() as u64;
         if reports.is_empty() || offset >= total {
@@ -117,8 +117,7 @@ fn report_row(report: &Report, with_text: bool) -> ReportRow<'_> {
     }
 }
 
-fn export_placements(store: &Store, format: Format, out: &mut impl Write) -> std::io::Result<()> {
-    let mut rows = Rows::new(format);
+fn export_placements(store: &Store, rows: &mut Rows<impl Write>) -> std::io::Result<()> {
     for p in store.placements(None).map_err(std::io::Error::other)? {
         let row = PlacementRow {
             report_year: p.year,
@@ -127,45 +126,48 @@ fn export_placements(store: &Store, format: Format, out: &mut impl Write) -> std
             source: &p.source,
             tier_as_published: &p.tier_as_published,
         };
-        rows.write(out, &row)?;
+        rows.write(&row)?;
     }
     Ok(())
 }
 
-/// Writes serializable rows as NDJSON, or as CSV with a header taken from the first row's keys.
-struct Rows {
-    format: Format,
-    header_written: bool,
+/// Writes serializable rows as NDJSON, or as CSV with a header of the first row's field names.
+enum Rows<W: Write> {
+    Ndjson(W),
+    Csv(Box<csv::Writer<W>>),
 }
 
-impl Rows {
-    fn new(format: Format) -> Self {
-        Self { format, header_written: false }
+impl<W: Write> Rows<W> {
+    fn new(format: Format, out: W) -> Self {
+        match format {
+            Format::Ndjson => Rows::Ndjson(out),
+            Format::Csv => Rows::Csv(Box::new(csv::Writer::from_writer(out))),
+        }
     }
 
-    fn write(&mut self, out: &mut impl Write, row: &impl Serialize) -> std::io::Result<()> {
-        let value = serde_json::to_value(row).map_err(std::io::Error::other)?;
-        let line = match self.format {
-            Format::Ndjson => value.to_string(),
-            Format::Csv => {
-                let object = value.as_object().ok_or_else(|| std::io::Error::other("a row is not an object"))?;
-                let mut line = String::new();
-                if !self.header_written {
-                    self.header_written = true;
-                    line = object.keys().map(|k| csv_field(k)).collect::<Vec<_>>().join(",") + "\n";
-                }
-                let fields = object.values().map(|v| match v {
-                    serde_json::Value::String(s) => csv_field(s),
-                    other => csv_field(&other.to_string()),
-                });
-                line + &fields.collect::<Vec<_>>().join(",")
+    fn write(&mut self, row: &impl Serialize) -> std::io::Result<()> {
+        match self {
+            Rows::Ndjson(out) => {
+                serde_json::to_writer(&mut *out, row)?;
+                writeln!(out)
             }
-        };
-        writeln!(out, "{line}")
+            Rows::Csv(writer) => writer.serialize(row).map_err(io_error),
+        }
+    }
+
+    /// Flushes what is still buffered.
+    fn finish(&mut self) -> std::io::Result<()> {
+        match self {
+            Rows::Ndjson(out) => out.flush(),
+            Rows::Csv(writer) => writer.flush(),
+        }
     }
 }
 
-/// A CSV field, quoted when it holds a comma, a quote or a line break.
-fn csv_field(text: &str) -> String {
-    if text.contains([',', '"', '\n', '\r']) { format!("\"{}\"", text.replace('"', "\"\"")) } else { text.to_owned() }
+/// A CSV error as an I/O error of the same kind when it is one (a closed pipe is no failure).
+fn io_error(error: csv::Error) -> std::io::Error {
+    match error.kind() {
+        csv::ErrorKind::Io(io) => std::io::Error::new(io.kind(), error),
+        _ => std::io::Error::other(error),
+    }
 }
