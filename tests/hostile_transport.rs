@@ -49,7 +49,7 @@ fn call_head(path: &str, content_type: Option<&str>, headers: &[(&str, &str)]) -
 fn framed(message: &impl Message) -> Vec<u8> {
     let encoded = message.encode_to_vec();
     let mut framed = vec![0];
-    framed.extend_from_slice(&(encoded.len() as u32).to_be_bytes());
+    framed.extend_from_slice(&u32::try_from(encoded.len()).expect("a test message under 4 GiB").to_be_bytes());
     framed.extend_from_slice(&encoded);
     framed
 }

@@ -185,7 +185,7 @@ async fn hostile_inputs_get_precise_statuses_and_change_nothing() {
     };
     let reports_before = count(&server);
 
-    let random: Vec<u8> = (0..65_536u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 11) as u8).collect();
+    let random: Vec<u8> = (0..65_536u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 11).to_le_bytes()[0]).collect();
     let mut utf16_broken = vec![0xFF, 0xFE];
     utf16_broken.extend([0x00, 0xD8, 0x41, 0x00, 0x00, 0xDC]);
     let documents: Vec<(&str, Vec<u8>)> = vec![

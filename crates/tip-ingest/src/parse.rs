@@ -5,7 +5,9 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 use sha2::{Digest, Sha256};
-use tip_model::pb::{Completeness, Recommendation, Report, Section, SectionKind, Source, StandardsFinding, Tier, TierChange};
+use tip_model::pb::{
+    Completeness, Recommendation, Report, Section, SectionKind, Source, StandardsFinding, Tier, TierChange,
+};
 use tip_model::tier::tier_label;
 use tip_model::{Country, CountryRegistry, ReportName, ReportYear, parse_tier};
 
@@ -486,16 +488,15 @@ impl Reader<'_> {
                 "the title says {year}, but the tier table places {name} on {table} in {year} while this text says {}",
                 tier_label(tier)
             );
-            match hinted {
-                Some(hint) if hint != year && !contradicts(hint) => {
-                    self.diagnostics.warn(at, "year-conflict", format!("{message}: kept the hint's {hint}"));
-                    return Some(hint);
-                }
-                _ => {}
-            }
-            if let Some(later) = self.year_of_stated_change(year, placed) {
-                self.diagnostics.warn(at, "year-conflict", format!("{message}: kept {later}, the year the table places it so"));
-                return Some(later);
+            let better = match hinted {
+                Some(hint) if hint != year && !contradicts(hint) => Some((hint, format!("kept the hint's {hint}"))),
+                _ => self
+                    .year_of_stated_change(year, placed)
+                    .map(|later| (later, format!("kept {later}, the year the table places it so"))),
+            };
+            if let Some((better, why)) = better {
+                self.diagnostics.warn(at, "year-conflict", format!("{message}: {why}"));
+                return Some(better);
             }
             self.diagnostics.warn(at, "year-conflict", format!("{message}: the title's year may be wrong"));
         }

@@ -194,12 +194,12 @@ fn spanned_fields(
 
 /// The line a record starts on.
 fn record_line(record: &csv::StringRecord) -> usize {
-    record.position().map_or(0, |p| p.line() as usize)
+    record.position().map_or(0, |p| usize::try_from(p.line()).unwrap_or(usize::MAX))
 }
 
 /// The line a reading error happened on.
 fn error_line(error: &csv::Error) -> usize {
-    error.position().map_or(0, |p| p.line() as usize)
+    error.position().map_or(0, |p| usize::try_from(p.line()).unwrap_or(usize::MAX))
 }
 
 /// How many line breaks a field holds (line ends are `\n` once decoded).

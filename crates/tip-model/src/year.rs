@@ -23,10 +23,9 @@ pub struct YearError {
 impl ReportYear {
     /// Checks that `year` is a plausible report year.
     pub fn new(year: i64) -> Result<Self, YearError> {
-        if (i64::from(FIRST_REPORT_YEAR)..=i64::from(Self::last_plausible())).contains(&year) {
-            Ok(Self(year as i32))
-        } else {
-            Err(YearError { year })
+        match i32::try_from(year) {
+            Ok(plausible) if (FIRST_REPORT_YEAR..=Self::last_plausible()).contains(&plausible) => Ok(Self(plausible)),
+            _ => Err(YearError { year }),
         }
     }
 
@@ -50,14 +49,14 @@ impl fmt::Display for ReportYear {
 
 /// The proleptic Gregorian year of a day counted from 1970-01-01 (Howard Hinnant's algorithm).
 fn civil_year(days_since_epoch: u64) -> i32 {
-    let z = days_since_epoch as i64 + 719_468;
+    let z = i64::try_from(days_since_epoch).unwrap_or(i64::MAX / 2) + 719_468;
     let era = z.div_euclid(146_097);
     let day_of_era = z - era * 146_097;
     let year_of_era = (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
     let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
     let month_index = (5 * day_of_year + 2) / 153;
     let year = year_of_era + era * 400 + i64::from(month_index >= 10);
-    year as i32
+    i32::try_from(year).unwrap_or(i32::MAX)
 }
 
 #[cfg(test)]

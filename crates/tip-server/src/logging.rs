@@ -90,7 +90,7 @@ struct CallEnd {
 
 impl CallEnd {
     fn latency_us(&self) -> u64 {
-        self.started.elapsed().as_micros() as u64
+        u64::try_from(self.started.elapsed().as_micros()).unwrap_or(u64::MAX)
     }
 
     /// Logs the call's status and latency if `headers` carry a grpc-status; says whether they did.

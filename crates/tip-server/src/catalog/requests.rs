@@ -7,10 +7,10 @@ use tip_model::names::parse_country_name;
 use tip_model::pb::{self, Region, ReportView};
 use tip_model::{Iso3, ReportName, ReportYear};
 
-use crate::query_fields::{COUNTRY_FIELDS, REPORT_FIELDS, compiled_query};
 use crate::error::ApiError;
-use crate::query_fields::SqlFilter;
 use crate::page_token::page_size;
+use crate::query_fields::SqlFilter;
+use crate::query_fields::{COUNTRY_FIELDS, REPORT_FIELDS, compiled_query};
 
 /// The default and the largest page size of the list calls.
 const LIST_PAGE_SIZES: (u64, u64) = (50, 1000);

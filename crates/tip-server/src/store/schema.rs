@@ -104,7 +104,7 @@ pub(super) fn migrate(connection: &mut Connection) -> Result<()> {
     if found > known {
         return Err(StoreError::NewerSchema { found, known });
     }
-    for migration in &MIGRATIONS[found as usize..] {
+    for migration in MIGRATIONS.iter().skip(usize::try_from(found).unwrap_or(usize::MAX)) {
         tx.execute_batch(migration.sql)?;
         if let Some(derive) = migration.derive {
             derive(&tx)?;
