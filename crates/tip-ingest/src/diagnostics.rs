@@ -3,21 +3,72 @@
 use tip_model::pb::Diagnostic;
 
 /// Every problem seen in one document: errors make it unusable, warnings were worked around.
+///
+/// Each list keeps the first [`PER_CODE`] of a code and [`TOTAL`] in all; the others are
+/// counted, and [`Diagnostics::finish`] closes the list with one "… and K more" per code left
+/// out, at the first of them. A hostile document (40,000 page headers glued into its text) thus
+/// costs a few kilobytes of diagnostics, not megabytes.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Diagnostics {
     /// Problems that stop the document from being stored.
     pub errors: Vec<Diagnostic>,
     /// Problems worked around; the report is stored with them.
     pub warnings: Vec<Diagnostic>,
+    left_out_errors: Vec<LeftOut>,
+    left_out_warnings: Vec<LeftOut>,
+}
+
+/// Diagnostics kept per code in each list.
+pub const PER_CODE: usize = 20;
+/// Diagnostics kept in each list, whatever their codes.
+pub const TOTAL: usize = 100;
+
+/// The diagnostics of one code past the caps: how many, and the first of them.
+#[derive(Clone, Debug, PartialEq)]
+struct LeftOut {
+    first: Diagnostic,
+    count: usize,
 }
 
 impl Diagnostics {
     pub(crate) fn error(&mut self, at: Position, code: &str, message: impl Into<String>) {
-        self.errors.push(at.diagnostic(code, message.into()));
+        keep_or_count(&mut self.errors, &mut self.left_out_errors, at, code, message.into());
     }
 
     pub(crate) fn warn(&mut self, at: Position, code: &str, message: impl Into<String>) {
-        self.warnings.push(at.diagnostic(code, message.into()));
+        keep_or_count(&mut self.warnings, &mut self.left_out_warnings, at, code, message.into());
+    }
+
+    /// Whether an error of this code was seen, kept or left out.
+    pub(crate) fn has_error(&self, code: &str) -> bool {
+        self.errors.iter().map(|e| &e.code).chain(self.left_out_errors.iter().map(|l| &l.first.code)).any(|c| c == code)
+    }
+
+    /// Closes each list with one diagnostic per code left out, which gives their number.
+    pub(crate) fn finish(&mut self) {
+        close(&mut self.errors, &mut self.left_out_errors, "errors");
+        close(&mut self.warnings, &mut self.left_out_warnings, "warnings");
+    }
+}
+
+fn keep_or_count(kept: &mut Vec<Diagnostic>, left_out: &mut Vec<LeftOut>, at: Position, code: &str, message: String) {
+    // The codes are the parser's own, a few dozen at most: a list is as fast as a map. Once a
+    // code is left out, so are all its next diagnostics; the kept list is scanned only while it
+    // grows (up to TOTAL times) or when a code first overflows.
+    if let Some(l) = left_out.iter_mut().find(|l| l.first.code == code) {
+        l.count += 1;
+    } else if kept.len() < TOTAL && kept.iter().filter(|d| d.code == code).count() < PER_CODE {
+        kept.push(at.diagnostic(code, message));
+    } else {
+        left_out.push(LeftOut { first: at.diagnostic(code, message), count: 1 });
+    }
+}
+
+fn close(kept: &mut Vec<Diagnostic>, left_out: &mut Vec<LeftOut>, kind: &str) {
+    for LeftOut { first, count } in left_out.drain(..) {
+        let message =
+            format!("… and {count} more {:?} {kind} (the first of them is here): {}", first.code, first.message);
+        kept.push(Diagnostic { message, ..first });
     }
 }
 
@@ -57,5 +108,64 @@ impl Position {
 
     fn diagnostic(self, code: &str, message: String) -> Diagnostic {
         Diagnostic { line: self.line, column: self.column, message, code: code.to_owned() }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(line: usize) -> Position {
+        Position::line(line)
+    }
+
+    #[test]
+    fn keeps_the_first_of_a_code_and_counts_the_rest_at_the_first_left_out() {
+        let mut diagnostics = Diagnostics::default();
+        for line in 1..=PER_CODE + 5 {
+            diagnostics.warn(at(line), "pdf-artifact", format!("removed a header on line {line}"));
+        }
+        diagnostics.warn(at(99), "glued-heading", "a heading");
+        diagnostics.finish();
+        let warnings = &diagnostics.warnings;
+        assert_eq!(warnings.len(), PER_CODE + 2);
+        assert!(warnings[..PER_CODE].iter().all(|w| w.code == "pdf-artifact"));
+        assert_eq!(warnings[PER_CODE].code, "glued-heading");
+        let more = &warnings[PER_CODE + 1];
+        assert_eq!((more.code.as_str(), more.line), ("pdf-artifact", PER_CODE as u32 + 1));
+        assert!(more.message.starts_with("… and 5 more \"pdf-artifact\" warnings"), "{}", more.message);
+        assert!(more.message.ends_with("removed a header on line 21"), "{}", more.message);
+    }
+
+    #[test]
+    fn keeps_a_total_whatever_the_codes() {
+        let mut diagnostics = Diagnostics::default();
+        let codes: Vec<String> = (0..30).map(|i| format!("code-{i}")).collect();
+        for round in 0..10 {
+            for code in &codes {
+                diagnostics.error(at(round + 1), code, "an error");
+            }
+        }
+        assert!(diagnostics.has_error("code-29"), "a code left out is still seen");
+        diagnostics.finish();
+        let (kept, more): (Vec<_>, Vec<_>) = diagnostics.errors.iter().partition(|e| !e.message.starts_with('…'));
+        assert_eq!(kept.len(), TOTAL);
+        // Every code had errors left out past the total: one closing error each, and the counts
+        // add up to all that was seen.
+        assert_eq!(more.len(), codes.len());
+        let count = |message: &str| message.split(' ').nth(2).and_then(|n| n.parse::<usize>().ok()).unwrap_or(0);
+        assert_eq!(kept.len() + more.iter().map(|m| count(&m.message)).sum::<usize>(), 300);
+        assert!(diagnostics.warnings.is_empty());
+    }
+
+    #[test]
+    fn below_the_caps_nothing_changes() {
+        let mut diagnostics = Diagnostics::default();
+        for line in 1..=PER_CODE {
+            diagnostics.warn(at(line), "pdf-artifact", "removed a header");
+        }
+        let before = diagnostics.warnings.clone();
+        diagnostics.finish();
+        assert_eq!(diagnostics.warnings, before);
     }
 }

@@ -5,7 +5,9 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 use sha2::{Digest, Sha256};
-use tip_model::pb::{Completeness, Recommendation, Report, Section, SectionKind, Source, StandardsFinding, Tier, TierChange};
+use tip_model::pb::{
+    Completeness, Recommendation, Report, Section, SectionKind, Source, StandardsFinding, Tier, TierChange,
+};
 use tip_model::tier::tier_label;
 use tip_model::{Country, CountryRegistry, ReportName, ReportYear, parse_tier};
 
@@ -95,17 +97,20 @@ pub fn parse_document(bytes: &[u8], hints: &Hints) -> ParsedDocument {
         ..Report::default()
     };
     if !diagnostics.errors.is_empty() {
+        diagnostics.finish();
         return ParsedDocument { report, diagnostics, encoding: decoded.encoding };
     }
     if decoded.text.trim().is_empty() {
         diagnostics.error(Position::DOCUMENT, "empty", "the document is empty");
+        diagnostics.finish();
         return ParsedDocument { report, diagnostics, encoding: decoded.encoding };
     }
 
     let lines = layout::lines(&decoded.text);
     let mut reader = Reader { registry, diagnostics, report: &mut report, last_paragraph: None };
     reader.read(&lines, hints);
-    let diagnostics = reader.diagnostics;
+    let mut diagnostics = reader.diagnostics;
+    diagnostics.finish();
     if let Some(source) = report.source.as_mut() {
         source.title_line = source.title_line.trim().to_owned();
     }
@@ -338,12 +343,24 @@ impl Reader<'_> {
                     );
                     items.pop();
                 }
-                recommendations.extend(items);
+                let line = paragraphs.first().map_or(0, |p| p.line);
+                recommendations.extend(items.into_iter().map(|item| (item, line)));
             }
             section.paragraphs = std::mem::take(paragraphs).into_iter().map(|p| p.text).collect();
         }
+        if let Some((count, line)) = recommendations::cap(&mut recommendations) {
+            self.diagnostics.warn(
+                Position::line(line),
+                "recommendations-capped",
+                format!(
+                    "{count} more recommendations past the first {} ({} kB at most) left out of the recommendations, kept in the section's text",
+                    recommendations.len(),
+                    recommendations::MAX_BYTES / 1024
+                ),
+            );
+        }
         self.report.sections = sections.into_iter().map(|(section, _)| section).collect();
-        self.report.recommendations = recommendations.into_iter().map(|text| Recommendation { text }).collect();
+        self.report.recommendations = recommendations.into_iter().map(|(text, _)| Recommendation { text }).collect();
     }
 
     /// State.gov pages lose the "Prioritized Recommendations" heading: a closing run of
@@ -413,7 +430,7 @@ impl Reader<'_> {
                     self.diagnostics.error(
                         Position::DOCUMENT,
                         "hint-country",
-                        format!("the country hint {hint:?} is not a country or territory the TIP Report ranks"),
+                        format!("the country hint {} is not a country or territory the TIP Report ranks", quoted(hint)),
                     );
                     None
                 }
@@ -439,7 +456,7 @@ impl Reader<'_> {
             (Some((country, _, _)), _) => Some(country),
             (None, Some(hint)) => Some(hint),
             (None, None) => {
-                if self.diagnostics.errors.iter().all(|e| e.code != "country") {
+                if !self.diagnostics.has_error("country") {
                     self.diagnostics.error(Position::DOCUMENT, "no-country", "the document names no country: no heading such as \"MALI (Tier 2)\" and no sentence such as \"The Government of Mali ...\"; give a country hint");
                 }
                 None
@@ -493,7 +510,11 @@ impl Reader<'_> {
                 _ => {}
             }
             if let Some(later) = self.year_of_stated_change(year, placed) {
-                self.diagnostics.warn(at, "year-conflict", format!("{message}: kept {later}, the year the table places it so"));
+                self.diagnostics.warn(
+                    at,
+                    "year-conflict",
+                    format!("{message}: kept {later}, the year the table places it so"),
+                );
                 return Some(later);
             }
             self.diagnostics.warn(at, "year-conflict", format!("{message}: the title's year may be wrong"));
@@ -585,6 +606,16 @@ impl Reader<'_> {
             }
         };
         self.report.completeness = completeness as i32;
+    }
+}
+
+/// Text from the caller quoted in a message, its first 60 characters at most: a message stays
+/// short whatever the input.
+fn quoted(text: &str) -> String {
+    const SHOWN: usize = 60;
+    match text.char_indices().nth(SHOWN) {
+        Some((cut, _)) => format!("{:?}…", &text[..cut]),
+        None => format!("{text:?}"),
     }
 }
 
