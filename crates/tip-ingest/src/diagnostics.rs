@@ -4,7 +4,7 @@ use tip_model::pb::Diagnostic;
 
 /// Every problem seen in one document: errors make it unusable, warnings were worked around.
 ///
-/// Each list keeps the first [`PER_CODE`] of a code and [`TOTAL`] in all; the others are
+/// Each list keeps the first [`Diagnostics::PER_CODE`] of a code and [`Diagnostics::TOTAL`] in all; the others are
 /// counted, and [`Diagnostics::finish`] closes the list with one "… and K more" per code left
 /// out, at the first of them. A hostile document (40,000 page headers glued into its text) thus
 /// costs a few kilobytes of diagnostics, not megabytes.
@@ -18,11 +18,6 @@ pub struct Diagnostics {
     left_out_warnings: Vec<LeftOut>,
 }
 
-/// Diagnostics kept per code in each list.
-pub const PER_CODE: usize = 20;
-/// Diagnostics kept in each list, whatever their codes.
-pub const TOTAL: usize = 100;
-
 /// The diagnostics of one code past the caps: how many, and the first of them.
 #[derive(Clone, Debug, PartialEq)]
 struct LeftOut {
@@ -31,6 +26,11 @@ struct LeftOut {
 }
 
 impl Diagnostics {
+    /// Diagnostics kept per code in each list.
+    pub const PER_CODE: usize = 20;
+    /// Diagnostics kept in each list, whatever their codes.
+    pub const TOTAL: usize = 100;
+
     pub(crate) fn error(&mut self, at: Position, code: &str, message: impl Into<String>) {
         keep_or_count(&mut self.errors, &mut self.left_out_errors, at, code, message.into());
     }
@@ -57,7 +57,8 @@ fn keep_or_count(kept: &mut Vec<Diagnostic>, left_out: &mut Vec<LeftOut>, at: Po
     // grows (up to TOTAL times) or when a code first overflows.
     if let Some(l) = left_out.iter_mut().find(|l| l.first.code == code) {
         l.count += 1;
-    } else if kept.len() < TOTAL && kept.iter().filter(|d| d.code == code).count() < PER_CODE {
+    } else if kept.len() < Diagnostics::TOTAL && kept.iter().filter(|d| d.code == code).count() < Diagnostics::PER_CODE
+    {
         kept.push(at.diagnostic(code, message));
     } else {
         left_out.push(LeftOut { first: at.diagnostic(code, message), count: 1 });
@@ -114,6 +115,9 @@ impl Position {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    const PER_CODE: usize = Diagnostics::PER_CODE;
+    const TOTAL: usize = Diagnostics::TOTAL;
 
     fn at(line: usize) -> Position {
         Position::line(line)

@@ -186,6 +186,10 @@ static EXTRACTED: LazyLock<Regex> = LazyLock::new(|| {
     )
     .unwrap()
 });
+/// The longest publisher a title names ("U.S. State Dept", "the U.S. Department of State"),
+/// with room to spare: a longer match is a heading line run on into text, which the report keeps
+/// as its title line, not twice.
+const MAX_PUBLISHER: usize = 120;
 static ANY_YEAR: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\b(\d{4})\b").unwrap());
 
 /// Reads an "Extracted in part from the U.S. State Dept 2023 TIP Report" title.
@@ -194,7 +198,10 @@ pub(crate) fn title_facts(title: &str) -> TitleFacts {
         let year = caps.name("year").or_else(|| caps.name("year2"));
         return TitleFacts {
             extracted_in_part: caps.name("part").is_some(),
-            publisher: caps.name("publisher").map_or(String::new(), |m| collapse_spaces(m.as_str())),
+            publisher: caps
+                .name("publisher")
+                .filter(|m| m.len() <= MAX_PUBLISHER)
+                .map_or(String::new(), |m| collapse_spaces(m.as_str())),
             year: year.and_then(|m| Some((m.as_str().parse().ok()?, m.start()))),
             country: caps.name("country").map(|m| (m.as_str().trim().to_owned(), m.start())),
         };

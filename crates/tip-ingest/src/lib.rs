@@ -13,4 +13,5 @@ pub mod tier_table;
 pub use decode::Encoding;
 pub use diagnostics::Diagnostics;
 pub use parse::{Hints, ParsedDocument, parse_document};
+pub use recommendations::{MAX_RECOMMENDATION_BYTES, MAX_RECOMMENDATIONS};
 pub use tier_table::{NotATierTable, Placement, RejectedRow, TierTable, parse_tier_table};

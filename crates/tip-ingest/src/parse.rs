@@ -355,7 +355,7 @@ impl Reader<'_> {
                 format!(
                     "{count} more recommendations past the first {} ({} kB at most) left out of the recommendations, kept in the section's text",
                     recommendations.len(),
-                    recommendations::MAX_BYTES / 1024
+                    recommendations::MAX_RECOMMENDATION_BYTES / 1024
                 ),
             );
         }
@@ -609,10 +609,11 @@ impl Reader<'_> {
     }
 }
 
-/// Text from the caller quoted in a message, its first 60 characters at most: a message stays
-/// short whatever the input.
+/// Text quoted in a message, its first 80 characters at most: a message stays short whatever
+/// the input (the longest page header, "CENTRAL AFRICAN REPUBLIC133134CENTRAL AFRICAN REPUBLIC",
+/// has 54).
 fn quoted(text: &str) -> String {
-    const SHOWN: usize = 60;
+    const SHOWN: usize = 80;
     match text.char_indices().nth(SHOWN) {
         Some((cut, _)) => format!("{:?}…", &text[..cut]),
         None => format!("{text:?}"),
@@ -800,7 +801,7 @@ pub(crate) fn clean_pdf_artifacts(text: &str, registry: &CountryRegistry) -> Cle
         .iter()
         .map(|&(start, end)| {
             let removed = &text[start..end];
-            (start, format!("removed the page number and running header {removed:?} glued into the text"))
+            (start, format!("removed the page number and running header {} glued into the text", quoted(removed)))
         })
         .collect();
     let mut out = String::with_capacity(text.len());
