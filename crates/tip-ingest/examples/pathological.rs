@@ -37,10 +37,14 @@ pub enum Pattern {
     GluedRecommendations,
     /// A heading line followed by a huge title.
     LongTitle,
+    /// Section headings, one a line.
+    SectionLines,
+    /// "The Government of X" for a name that is no country, over and over (no heading).
+    GovernmentOf,
 }
 
 impl Pattern {
-    pub const ALL: [Pattern; 12] = [
+    pub const ALL: [Pattern; 14] = [
         Pattern::DashLine,
         Pattern::GluedPageHeaders,
         Pattern::GluedPageFooters,
@@ -53,6 +57,8 @@ impl Pattern {
         Pattern::ListItems,
         Pattern::GluedRecommendations,
         Pattern::LongTitle,
+        Pattern::SectionLines,
+        Pattern::GovernmentOf,
     ];
 
     /// A name for files and benchmark ids.
@@ -70,6 +76,8 @@ impl Pattern {
             Pattern::ListItems => "list_items",
             Pattern::GluedRecommendations => "glued_recommendations",
             Pattern::LongTitle => "long_title",
+            Pattern::SectionLines => "section_lines",
+            Pattern::GovernmentOf => "government_of",
         }
     }
 
@@ -95,6 +103,8 @@ impl Pattern {
                 ("MALI (Tier 2)\n\nPRIORITIZED RECOMMENDATIONS:\n", "Prosecute traffickers.", "\n")
             }
             Pattern::LongTitle => ("MALI (Tier 2) Extracted from ", "the site ", "2023 TIP Report\n\nEnd.\n"),
+            Pattern::SectionLines => (HEADING, "PROSECUTION\n", "End.\n"),
+            Pattern::GovernmentOf => ("", "The Government of Xanadu Yorland made ", "efforts.\n"),
         }
     }
 

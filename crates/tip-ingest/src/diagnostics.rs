@@ -95,20 +95,46 @@ impl Position {
         Self { line: line as u32, column: column as u32 }
     }
 
-    /// The position of a byte offset in a whole text.
-    pub fn in_text(text: &str, byte_offset: usize) -> Self {
-        let mut end = byte_offset.min(text.len());
-        while !text.is_char_boundary(end) {
-            end -= 1;
-        }
-        let prefix = &text[..end];
-        let line = prefix.matches('\n').count() + 1;
-        let line_start = prefix.rfind('\n').map_or(0, |i| i + 1);
-        Self { line: line as u32, column: (prefix[line_start..].chars().count() + 1) as u32 }
-    }
-
     fn diagnostic(self, code: &str, message: String) -> Diagnostic {
         Diagnostic { line: self.line, column: self.column, message, code: code.to_owned() }
+    }
+}
+
+/// Positions of byte offsets in a whole text, found in one pass when the offsets come in order
+/// (an offset before the last one starts over from the text's start).
+pub(crate) struct TextPositions<'t> {
+    text: &'t str,
+    /// The byte offset the counts below reach.
+    at: usize,
+    line: usize,
+    /// Characters between the start of `line` and `at`.
+    column: usize,
+}
+
+impl<'t> TextPositions<'t> {
+    pub fn new(text: &'t str) -> Self {
+        Self { text, at: 0, line: 1, column: 0 }
+    }
+
+    /// The position of a byte offset (one inside a character means that character).
+    pub fn at(&mut self, byte_offset: usize) -> Position {
+        let mut end = byte_offset.min(self.text.len());
+        while !self.text.is_char_boundary(end) {
+            end -= 1;
+        }
+        if end < self.at {
+            *self = Self::new(self.text);
+        }
+        let between = &self.text[self.at..end];
+        match between.rfind('\n') {
+            Some(last) => {
+                self.line += memchr::memchr_iter(b'\n', between.as_bytes()).count();
+                self.column = between[last + 1..].chars().count();
+            }
+            None => self.column += between.chars().count(),
+        }
+        self.at = end;
+        Position { line: self.line as u32, column: (self.column + 1) as u32 }
     }
 }
 
@@ -160,6 +186,24 @@ mod tests {
         let count = |message: &str| message.split(' ').nth(2).and_then(|n| n.parse::<usize>().ok()).unwrap_or(0);
         assert_eq!(kept.len() + more.iter().map(|m| count(&m.message)).sum::<usize>(), 300);
         assert!(diagnostics.warnings.is_empty());
+    }
+
+    #[test]
+    fn places_offsets_in_a_text_in_any_order() {
+        let text = "Côte\nd’Ivoire\n\nend";
+        let naive = |offset: usize| {
+            let prefix = &text[..offset];
+            let line = prefix.matches('\n').count() + 1;
+            let line_start = prefix.rfind('\n').map_or(0, |i| i + 1);
+            Position { line: line as u32, column: (prefix[line_start..].chars().count() + 1) as u32 }
+        };
+        let mut positions = TextPositions::new(text);
+        let offsets: Vec<usize> = text.char_indices().map(|(i, _)| i).chain([text.len()]).collect();
+        for &offset in offsets.iter().chain(offsets.iter().rev()) {
+            assert_eq!(positions.at(offset), naive(offset), "{offset}");
+        }
+        // Inside a character: that character.
+        assert_eq!(positions.at(2), naive(1));
     }
 
     #[test]

@@ -12,7 +12,7 @@ use tip_model::tier::tier_label;
 use tip_model::{Country, CountryRegistry, ReportName, ReportYear, parse_tier};
 
 use crate::decode::{Encoding, decode};
-use crate::diagnostics::{Diagnostics, Position};
+use crate::diagnostics::{Diagnostics, Position, TextPositions};
 use crate::layout::{self, Block, Line, Paragraph};
 use crate::{recommendations, statements};
 
@@ -81,11 +81,12 @@ pub fn parse_document(bytes: &[u8], hints: &Hints) -> ParsedDocument {
     let registry = CountryRegistry::global();
     let decoded = decode(bytes);
     let mut diagnostics = Diagnostics::default();
+    let mut positions = TextPositions::new(&decoded.text);
     for (offset, message) in &decoded.errors {
-        diagnostics.error(Position::in_text(&decoded.text, *offset), "encoding", message.clone());
+        diagnostics.error(positions.at(*offset), "encoding", message.clone());
     }
     for (offset, message) in &decoded.warnings {
-        diagnostics.warn(Position::in_text(&decoded.text, *offset), "encoding", message.clone());
+        diagnostics.warn(positions.at(*offset), "encoding", message.clone());
     }
     let mut report = Report {
         source: Some(Source {
