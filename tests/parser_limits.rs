@@ -101,7 +101,8 @@ fn twelve_thousand_list_items_make_two_hundred_recommendations_and_a_warning() {
     assert_eq!(report.sections.iter().map(|s| s.paragraphs.len()).sum::<usize>(), 12_000);
     let capped: Vec<_> = report.warnings.iter().filter(|w| w.code == "recommendations-capped").collect();
     assert_eq!(capped.len(), 1, "{:?}", report.warnings);
-    assert!(capped[0].message.starts_with("11800 more recommendations"), "{}", capped[0].message);
+    assert!(capped[0].message.starts_with("kept the first 200 recommendations"), "{}", capped[0].message);
+    assert!(capped[0].message.contains(": 11800 more left out"), "{}", capped[0].message);
     assert_eq!(capped[0].line, 4, "the section's first line");
 }
 

@@ -4,10 +4,10 @@ use tip_model::pb::Diagnostic;
 
 /// Every problem seen in one document: errors make it unusable, warnings were worked around.
 ///
-/// Each list keeps the first [`Diagnostics::PER_CODE`] of a code and [`Diagnostics::TOTAL`] in all; the others are
-/// counted, and [`Diagnostics::finish`] closes the list with one "… and K more" per code left
-/// out, at the first of them. A hostile document (40,000 page headers glued into its text) thus
-/// costs a few kilobytes of diagnostics, not megabytes.
+/// Each list keeps the first [`Diagnostics::PER_CODE`] of a code and [`Diagnostics::TOTAL`] in
+/// all; the others are counted, and the parser closes the list with one "… and K more" per code
+/// left out, at the first of them. A hostile document (40,000 page headers glued into its text)
+/// thus costs a few kilobytes of diagnostics, not megabytes.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Diagnostics {
     /// Problems that stop the document from being stored.

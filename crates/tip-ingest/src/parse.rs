@@ -354,8 +354,9 @@ impl Reader<'_> {
                 Position::line(line),
                 "recommendations-capped",
                 format!(
-                    "{count} more recommendations past the first {} ({} kB at most) left out of the recommendations, kept in the section's text",
+                    "kept the first {} recommendations ({} and {} KiB at most): {count} more left out of the recommendations, kept in the sections' text",
                     recommendations.len(),
+                    recommendations::MAX_RECOMMENDATIONS,
                     recommendations::MAX_RECOMMENDATION_BYTES / 1024
                 ),
             );
