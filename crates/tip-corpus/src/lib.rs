@@ -46,6 +46,7 @@
 #![allow(clippy::cast_possible_truncation)]
 
 mod names;
+pub mod pathological;
 mod rng;
 mod vocabulary;
 mod writer;

@@ -106,8 +106,9 @@ fn windows_1252(byte: u8) -> char {
     }
 }
 
-/// Unpaired surrogates reported one by one; the rest are counted.
-const MAX_REPORTED: usize = 20;
+/// Unpaired surrogates reported one by one; the rest are counted. With the odd-length error
+/// and the count, the decoder's errors fit the diagnostics kept per code.
+const MAX_REPORTED: usize = crate::Diagnostics::PER_CODE - 2;
 
 fn utf16(bytes: &[u8], read: fn([u8; 2]) -> u16, errors: &mut Vec<(usize, String)>) -> String {
     if bytes.len() % 2 == 1 {

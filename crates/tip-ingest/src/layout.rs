@@ -2,6 +2,7 @@
 //! paragraphs and section headings.
 
 use std::borrow::Cow;
+use std::cell::OnceCell;
 use std::sync::LazyLock;
 
 use memchr::memmem;
@@ -185,6 +186,10 @@ static EXTRACTED: LazyLock<Regex> = LazyLock::new(|| {
     )
     .unwrap()
 });
+/// The longest publisher a title names ("U.S. State Dept", "the U.S. Department of State"),
+/// with room to spare: a longer match is a heading line run on into text, which the report keeps
+/// as its title line, not twice.
+const MAX_PUBLISHER: usize = 120;
 static ANY_YEAR: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\b(\d{4})\b").unwrap());
 
 /// Reads an "Extracted in part from the U.S. State Dept 2023 TIP Report" title.
@@ -193,7 +198,10 @@ pub(crate) fn title_facts(title: &str) -> TitleFacts {
         let year = caps.name("year").or_else(|| caps.name("year2"));
         return TitleFacts {
             extracted_in_part: caps.name("part").is_some(),
-            publisher: caps.name("publisher").map_or(String::new(), |m| collapse_spaces(m.as_str())),
+            publisher: caps
+                .name("publisher")
+                .filter(|m| m.len() <= MAX_PUBLISHER)
+                .map_or(String::new(), |m| collapse_spaces(m.as_str())),
             year: year.and_then(|m| Some((m.as_str().parse().ok()?, m.start()))),
             country: caps.name("country").map(|m| (m.as_str().trim().to_owned(), m.start())),
         };
@@ -237,6 +245,43 @@ pub(crate) struct Paragraph {
     /// Where each line joined into the paragraph starts, to place an offset of `text` back in
     /// the document. Empty for paragraphs made up in tests.
     pub spans: Vec<Span>,
+    /// The characters of `text` before every block of bytes, built at the first column asked
+    /// for far from a line's start: without it every column of a long line costs the line.
+    chars: OnceCell<CharIndex>,
+}
+
+/// Characters before each [`CharIndex::BLOCK`] bytes of a text, so that counting the characters
+/// before any offset reads one block at most.
+#[derive(Clone, Debug)]
+struct CharIndex(Box<[usize]>);
+
+impl CharIndex {
+    const BLOCK: usize = 256;
+
+    fn new(text: &str) -> Self {
+        let mut before = 0;
+        let counts = text.as_bytes().chunks(Self::BLOCK).map(|block| {
+            let at = before;
+            before += count_chars(block);
+            at
+        });
+        CharIndex(counts.collect())
+    }
+
+    /// The characters of `text` before byte `offset` (a char boundary).
+    fn chars_before(&self, text: &str, offset: usize) -> usize {
+        let block = offset / Self::BLOCK;
+        let counted = self.0.get(block).copied().unwrap_or(0);
+        counted + count_chars(&text.as_bytes()[(block * Self::BLOCK).min(offset)..offset])
+    }
+}
+
+/// The characters of UTF-8 bytes cut at char boundaries: the bytes that are not continuation
+/// bytes (10xxxxxx).
+fn count_chars(bytes: &[u8]) -> usize {
+    #[cfg(test)]
+    tests::BYTES_COUNTED.with(|counted| counted.set(counted.get() + bytes.len()));
+    bytes.iter().filter(|&&b| (b as i8) >= -0x40).count()
 }
 
 /// One line's share of a paragraph: its byte offset in the paragraph's text, its line number,
@@ -250,6 +295,10 @@ pub(crate) struct Span {
 }
 
 impl Paragraph {
+    pub fn new(text: String, line: usize, spans: Vec<Span>) -> Self {
+        Paragraph { text, line, spans, chars: OnceCell::new() }
+    }
+
     /// A paragraph of the text of `line` that starts at byte `start` of it, runs of spaces
     /// collapsed.
     pub fn from_line(line: &Line, start: usize) -> Self {
@@ -260,7 +309,7 @@ impl Paragraph {
             Spacing::Single => {
                 // Words apart by one space each, as most lines are: the text as it is, one span.
                 let span = Span { offset: 0, line: line.number, column: first_column, width };
-                return Paragraph { text: rest.to_owned(), line: line.number, spans: vec![span] };
+                return Paragraph::new(rest.to_owned(), line.number, vec![span]);
             }
             Spacing::SpacesOnly => return Self::collapse_spaces(line.number, rest, first_column, width),
             Spacing::Other => {}
@@ -287,7 +336,7 @@ impl Paragraph {
         if spans.is_empty() {
             spans.push(Span { offset: 0, line: line.number, column: first_column, width });
         }
-        Paragraph { text, line: line.number, spans }
+        Paragraph::new(text, line.number, spans)
     }
 
     /// [`Paragraph::from_line`] for text whose only white space is ASCII spaces: runs of spaces
@@ -317,12 +366,14 @@ impl Paragraph {
         if spans.is_empty() {
             spans.push(Span { offset: 0, line, column: first_column, width });
         }
-        Paragraph { text, line, spans }
+        Paragraph::new(text, line, spans)
     }
 
     /// Joins the next line of hard-wrapped text.
     fn join(&mut self, line: &Line) {
         let next = Paragraph::from_line(line, 0);
+        // The text grows: characters counted before no longer cover it.
+        self.chars.take();
         self.text.push(' ');
         let offset = self.text.len();
         self.text.push_str(&next.text);
@@ -336,9 +387,21 @@ impl Paragraph {
             return Position::line(self.line);
         };
         let (from, to) = (span.offset.min(self.text.len()), offset.min(self.text.len()));
-        let chars = self.text.get(from..to).map_or(0, |between| between.chars().count());
+        let chars = self.chars_between(from, to);
         let column = (span.column + chars).min(span.width + 1).max(1);
         Position { line: span.line as u32, column: column as u32 }
+    }
+
+    /// The characters from byte `from` to byte `to` of the text; 0 unless both are char
+    /// boundaries in order. A short stretch is counted; a long one read off the index.
+    fn chars_between(&self, from: usize, to: usize) -> usize {
+        const SHORT: usize = 2 * CharIndex::BLOCK;
+        let Some(between) = self.text.get(from..to) else { return 0 };
+        if between.len() <= SHORT {
+            return count_chars(between.as_bytes());
+        }
+        let index = self.chars.get_or_init(|| CharIndex::new(&self.text));
+        index.chars_before(&self.text, to) - index.chars_before(&self.text, from)
     }
 
     /// The paragraph with its text rewritten, the new text lining up with the old at `anchors`
@@ -365,7 +428,7 @@ impl Paragraph {
         }
         spans.sort_by_key(|s| s.offset);
         let line = spans.first().map_or(self.line, |s| s.line);
-        Paragraph { text, line, spans }
+        Paragraph::new(text, line, spans)
     }
 
     /// The span an offset of the text falls in (spans are in order of offset).
@@ -391,7 +454,7 @@ impl Paragraph {
             self.spans.partition_point(|s| s.offset < start + text.len()),
         );
         spans.extend(self.spans[from..to.max(from)].iter().map(|s| Span { offset: s.offset - start, ..*s }));
-        Paragraph { text, line: first.line as usize, spans }
+        Paragraph::new(text, first.line as usize, spans)
     }
 }
 
@@ -675,7 +738,47 @@ pub(crate) fn collapse_spaces(text: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    use std::cell::Cell;
+
     use super::*;
+
+    thread_local! {
+        /// The bytes [`count_chars`] read on this thread: the work of placing columns.
+        pub(super) static BYTES_COUNTED: Cell<usize> = const { Cell::new(0) };
+    }
+
+    /// A paragraph of one long line mixing one-, two- and three-byte characters.
+    fn long_line(units: usize) -> (String, Paragraph) {
+        let text = "aŠ b’c".repeat(units);
+        let paragraph = Paragraph::from_line(&Line { number: 3, text: Cow::Borrowed(&text) }, 0);
+        (text, paragraph)
+    }
+
+    #[test]
+    fn places_every_offset_of_a_long_line_as_counting_from_its_start_does() {
+        let (text, paragraph) = long_line(2_000);
+        for (offset, _) in text.char_indices().chain([(text.len(), ' ')]) {
+            let column = text[..offset].chars().count() + 1;
+            assert_eq!(paragraph.position(offset), Position { line: 3, column: column as u32 }, "{offset}");
+        }
+    }
+
+    #[test]
+    fn the_work_of_placing_columns_grows_with_the_offsets_placed_not_with_the_line_squared() {
+        for units in [1_000, 10_000, 100_000] {
+            let (text, paragraph) = long_line(units);
+            BYTES_COUNTED.with(|counted| counted.set(0));
+            let offsets: Vec<usize> = text.match_indices('Š').map(|(at, _)| at).collect();
+            for &offset in &offsets {
+                paragraph.position(offset);
+            }
+            let counted = BYTES_COUNTED.with(Cell::get);
+            // The index once, then at most two blocks a column (counting from the line's start
+            // each time read the line squared over six).
+            let bound = text.len() + offsets.len() * 2 * CharIndex::BLOCK;
+            assert!(counted <= bound, "{units} units: {counted} bytes read for {} columns", offsets.len());
+        }
+    }
 
     #[test]
     fn places_offsets_in_a_joined_line_with_a_run_of_spaces() {

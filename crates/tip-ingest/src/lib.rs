@@ -20,4 +20,5 @@ pub const PARSER_VERSION: u32 = 2;
 pub use decode::Encoding;
 pub use diagnostics::Diagnostics;
 pub use parse::{Hints, ParsedDocument, parse_document};
+pub use recommendations::{MAX_RECOMMENDATION_BYTES, MAX_RECOMMENDATIONS};
 pub use tier_table::{NotATierTable, Placement, RejectedRow, TierTable, parse_tier_table};

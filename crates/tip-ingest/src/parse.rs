@@ -12,7 +12,7 @@ use tip_model::tier::tier_label;
 use tip_model::{Country, CountryRegistry, ReportName, ReportYear, parse_tier};
 
 use crate::decode::{Encoding, decode};
-use crate::diagnostics::{Diagnostics, Position};
+use crate::diagnostics::{Diagnostics, Position, TextPositions};
 use crate::layout::{self, Block, Line, Paragraph};
 use crate::{recommendations, statements};
 
@@ -81,11 +81,12 @@ pub fn parse_document(bytes: &[u8], hints: &Hints) -> ParsedDocument {
     let registry = CountryRegistry::global();
     let decoded = decode(bytes);
     let mut diagnostics = Diagnostics::default();
+    let mut positions = TextPositions::new(&decoded.text);
     for (offset, message) in &decoded.errors {
-        diagnostics.error(Position::in_text(&decoded.text, *offset), "encoding", message.clone());
+        diagnostics.error(positions.at(*offset), "encoding", message.clone());
     }
     for (offset, message) in &decoded.warnings {
-        diagnostics.warn(Position::in_text(&decoded.text, *offset), "encoding", message.clone());
+        diagnostics.warn(positions.at(*offset), "encoding", message.clone());
     }
     let mut report = Report {
         source: Some(Source {
@@ -97,17 +98,20 @@ pub fn parse_document(bytes: &[u8], hints: &Hints) -> ParsedDocument {
         ..Report::default()
     };
     if !diagnostics.errors.is_empty() {
+        diagnostics.finish();
         return ParsedDocument { report, diagnostics, encoding: decoded.encoding };
     }
     if decoded.text.trim().is_empty() {
         diagnostics.error(Position::DOCUMENT, "empty", "the document is empty");
+        diagnostics.finish();
         return ParsedDocument { report, diagnostics, encoding: decoded.encoding };
     }
 
     let lines = layout::lines(&decoded.text);
     let mut reader = Reader { registry, diagnostics, report: &mut report, last_paragraph: None };
     reader.read(&lines, hints);
-    let diagnostics = reader.diagnostics;
+    let mut diagnostics = reader.diagnostics;
+    diagnostics.finish();
     if let Some(source) = report.source.as_mut() {
         source.title_line = source.title_line.trim().to_owned();
     }
@@ -341,12 +345,25 @@ impl Reader<'_> {
                     );
                     items.pop();
                 }
-                recommendations.extend(items);
+                let line = paragraphs.first().map_or(0, |p| p.line);
+                recommendations.extend(items.into_iter().map(|item| (item, line)));
             }
             section.paragraphs = std::mem::take(paragraphs).into_iter().map(|p| p.text).collect();
         }
+        if let Some((count, line)) = recommendations::cap(&mut recommendations) {
+            self.diagnostics.warn(
+                Position::line(line),
+                "recommendations-capped",
+                format!(
+                    "kept the first {} recommendations ({} and {} KiB at most): {count} more left out of the recommendations, kept in the sections' text",
+                    recommendations.len(),
+                    recommendations::MAX_RECOMMENDATIONS,
+                    recommendations::MAX_RECOMMENDATION_BYTES / 1024
+                ),
+            );
+        }
         self.report.sections = sections.into_iter().map(|(section, _)| section).collect();
-        self.report.recommendations = recommendations.into_iter().map(|text| Recommendation { text }).collect();
+        self.report.recommendations = recommendations.into_iter().map(|(text, _)| Recommendation { text }).collect();
     }
 
     /// State.gov pages lose the "Prioritized Recommendations" heading: a closing run of
@@ -416,7 +433,7 @@ impl Reader<'_> {
                     self.diagnostics.error(
                         Position::DOCUMENT,
                         "hint-country",
-                        format!("the country hint {hint:?} is not a country or territory the TIP Report ranks"),
+                        format!("the country hint {} is not a country or territory the TIP Report ranks", quoted(hint)),
                     );
                     None
                 }
@@ -442,7 +459,7 @@ impl Reader<'_> {
             (Some((country, _, _)), _) => Some(country),
             (None, Some(hint)) => Some(hint),
             (None, None) => {
-                if self.diagnostics.errors.iter().all(|e| e.code != "country") {
+                if !self.diagnostics.has_error("country") {
                     self.diagnostics.error(Position::DOCUMENT, "no-country", "the document names no country: no heading such as \"MALI (Tier 2)\" and no sentence such as \"The Government of Mali ...\"; give a country hint");
                 }
                 None
@@ -587,6 +604,17 @@ impl Reader<'_> {
             }
         };
         self.report.completeness = completeness as i32;
+    }
+}
+
+/// Text quoted in a message, its first 80 characters at most: a message stays short whatever
+/// the input (the longest page header, "CENTRAL AFRICAN REPUBLIC133134CENTRAL AFRICAN REPUBLIC",
+/// has 54).
+fn quoted(text: &str) -> String {
+    const SHOWN: usize = 80;
+    match text.char_indices().nth(SHOWN) {
+        Some((cut, _)) => format!("{:?}…", &text[..cut]),
+        None => format!("{text:?}"),
     }
 }
 
@@ -771,7 +799,7 @@ pub(crate) fn clean_pdf_artifacts(text: &str, registry: &CountryRegistry) -> Cle
         .iter()
         .map(|&(start, end)| {
             let removed = &text[start..end];
-            (start, format!("removed the page number and running header {removed:?} glued into the text"))
+            (start, format!("removed the page number and running header {} glued into the text", quoted(removed)))
         })
         .collect();
     let mut out = String::with_capacity(text.len());

@@ -19,6 +19,30 @@ pub(crate) fn split(paragraphs: &[Paragraph]) -> Vec<String> {
     items.into_iter().filter(|item| item.chars().any(char::is_alphabetic)).collect()
 }
 
+/// Recommendations kept per report: the reports list ten or so; a document with thousands
+/// would make every comparison of two reports costly (issue 16, finding 3).
+pub const MAX_RECOMMENDATIONS: usize = 200;
+/// Bytes of recommendations kept per report: they repeat the section's text, which must not
+/// double a huge document.
+pub const MAX_RECOMMENDATION_BYTES: usize = 256 * 1024;
+
+/// Keeps the first recommendations while within [`MAX_RECOMMENDATIONS`] and [`MAX_RECOMMENDATION_BYTES`]; returns how
+/// many were left out, and the first of them. The sections keep the text of all.
+pub(crate) fn cap<T>(items: &mut Vec<(String, T)>) -> Option<(usize, T)> {
+    let mut bytes = 0;
+    let kept = items
+        .iter()
+        .take(MAX_RECOMMENDATIONS)
+        .take_while(|(text, _)| {
+            bytes += text.len();
+            bytes <= MAX_RECOMMENDATION_BYTES
+        })
+        .count();
+    let mut left_out = items.drain(kept..);
+    let first = left_out.next()?;
+    Some((1 + left_out.count(), first.1))
+}
+
 fn strip_bullet(text: &str) -> &str {
     let trimmed = text.trim_start();
     if is_bullet(trimmed) {
@@ -92,7 +116,7 @@ mod tests {
     use super::*;
 
     fn paragraphs(texts: &[&str]) -> Vec<Paragraph> {
-        texts.iter().map(|t| Paragraph { text: (*t).to_owned(), line: 1, spans: Vec::new() }).collect()
+        texts.iter().map(|t| Paragraph::new((*t).to_owned(), 1, Vec::new())).collect()
     }
 
     #[test]
@@ -110,6 +134,24 @@ mod tests {
             items,
             ["Establish procedures (such as a; b) for victims.", "Ensure shelters.", "Launch a campaign."]
         );
+    }
+
+    #[test]
+    fn keeps_the_first_recommendations_within_count_and_bytes() {
+        let mut items: Vec<(String, usize)> =
+            (0..MAX_RECOMMENDATIONS + 5).map(|i| (format!("Train officials {i}."), i)).collect();
+        assert_eq!(cap(&mut items), Some((5, MAX_RECOMMENDATIONS)));
+        assert_eq!(items.len(), MAX_RECOMMENDATIONS);
+        assert_eq!(items.last().map(|(text, _)| text.as_str()), Some("Train officials 199."));
+
+        let long = "a".repeat(MAX_RECOMMENDATION_BYTES / 3);
+        let mut items: Vec<(String, usize)> = (0..4).map(|i| (long.clone(), i)).collect();
+        assert_eq!(cap(&mut items), Some((1, 3)), "three fit in the bytes, the fourth does not");
+        assert_eq!(items.len(), 3);
+
+        let mut items = vec![("Fund shelters.".to_owned(), 0)];
+        assert_eq!(cap(&mut items), None);
+        assert_eq!(items.len(), 1);
     }
 
     #[test]
