@@ -84,15 +84,22 @@ impl Position {
     /// The whole document.
     pub const DOCUMENT: Position = Position { line: 0, column: 0 };
 
+    /// A line and column counted in `usize`; documents are at most a few MiB, so both fit, and
+    /// one past `u32::MAX` would read as the last place rather than wrap to the first.
+    pub fn new(line: usize, column: usize) -> Self {
+        let saturated = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+        Self { line: saturated(line), column: saturated(column) }
+    }
+
     /// The start of a line.
     pub fn line(line: usize) -> Self {
-        Self { line: line as u32, column: 1 }
+        Self::new(line, 1)
     }
 
     /// The position of a byte offset inside a line that starts at `line`.
     pub fn in_line(line: usize, text: &str, byte_offset: usize) -> Self {
         let column = text.get(..byte_offset).map_or(0, |prefix| prefix.chars().count()) + 1;
-        Self { line: line as u32, column: column as u32 }
+        Self::new(line, column)
     }
 
     fn diagnostic(self, code: &str, message: String) -> Diagnostic {
@@ -134,7 +141,7 @@ impl<'t> TextPositions<'t> {
             None => self.column += between.chars().count(),
         }
         self.at = end;
-        Position { line: self.line as u32, column: (self.column + 1) as u32 }
+        Position::new(self.line, self.column + 1)
     }
 }
 
@@ -162,7 +169,7 @@ mod tests {
         assert!(warnings[..PER_CODE].iter().all(|w| w.code == "pdf-artifact"));
         assert_eq!(warnings[PER_CODE].code, "glued-heading");
         let more = &warnings[PER_CODE + 1];
-        assert_eq!((more.code.as_str(), more.line), ("pdf-artifact", PER_CODE as u32 + 1));
+        assert_eq!((more.code.as_str(), more.line), ("pdf-artifact", Position::line(PER_CODE + 1).line));
         assert!(more.message.starts_with("… and 5 more \"pdf-artifact\" warnings"), "{}", more.message);
         assert!(more.message.ends_with("removed a header on line 21"), "{}", more.message);
     }
@@ -195,7 +202,7 @@ mod tests {
             let prefix = &text[..offset];
             let line = prefix.matches('\n').count() + 1;
             let line_start = prefix.rfind('\n').map_or(0, |i| i + 1);
-            Position { line: line as u32, column: (prefix[line_start..].chars().count() + 1) as u32 }
+            Position::new(line, prefix[line_start..].chars().count() + 1)
         };
         let mut positions = TextPositions::new(text);
         let offsets: Vec<usize> = text.char_indices().map(|(i, _)| i).chain([text.len()]).collect();

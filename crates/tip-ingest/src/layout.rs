@@ -389,7 +389,7 @@ impl Paragraph {
         let (from, to) = (span.offset.min(self.text.len()), offset.min(self.text.len()));
         let chars = self.chars_between(from, to);
         let column = (span.column + chars).min(span.width + 1).max(1);
-        Position { line: span.line as u32, column: column as u32 }
+        Position::new(span.line, column)
     }
 
     /// The characters from byte `from` to byte `to` of the text; 0 unless both are char
@@ -759,7 +759,7 @@ mod tests {
         let (text, paragraph) = long_line(2_000);
         for (offset, _) in text.char_indices().chain([(text.len(), ' ')]) {
             let column = text[..offset].chars().count() + 1;
-            assert_eq!(paragraph.position(offset), Position { line: 3, column: column as u32 }, "{offset}");
+            assert_eq!(paragraph.position(offset), Position::new(3, column), "{offset}");
         }
     }
 

@@ -586,7 +586,7 @@ impl Reader<'_> {
         let last = lines.iter().rev().find(|l| !l.text.trim().is_empty());
         let completeness = match last {
             Some(line) if !layout::ends_sentence(self.last_paragraph.as_deref().unwrap_or(&line.text)) => {
-                let at = Position { line: line.number as u32, column: line.text.chars().count() as u32 };
+                let at = Position::new(line.number, line.text.chars().count());
                 self.diagnostics.warn(at, "truncated", "the text stops in the middle of a sentence: it looks cut off");
                 Completeness::Truncated
             }
