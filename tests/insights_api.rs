@@ -5,9 +5,10 @@ mod support;
 
 use support::{TestServer, shared_narrative};
 use tip_model::pb::{
-    CompareReportsRequest, DowngradeRule, GetCountryRequest, GetReportRequest, GetTierDistributionRequest,
-    GetTierHistoryRequest, IngestDocumentRequest, ListCountriesRequest, ListRecommendationsRequest, ListReportsRequest,
-    ListTierChangesRequest, Region, SearchReportsRequest, Tier, TierMovement,
+    CompareReportsRequest, DowngradeRule, GetCountryRequest, GetPlacementCoverageRequest, GetReportRequest,
+    GetTierDistributionRequest, GetTierHistoryRequest, IngestDocumentRequest, ListCountriesRequest,
+    ListRecommendationsRequest, ListReportsRequest, ListTierChangesRequest, Region, SearchReportsRequest, Tier,
+    TierHistory, TierMovement,
 };
 use tonic::Code;
 use tonic_types::StatusExt;
@@ -91,6 +92,108 @@ async fn tier_changes_of_2023_include_mali_and_distribution_matches_the_2018_rep
 /// Reports and search pages are cached while the data is unchanged: a write by the server is
 /// seen by the next request, a write by another process on the same file within
 /// `OTHER_PROCESS_DELAY`.
+async fn history(server: &TestServer, name: &str) -> TierHistory {
+    let request = GetTierHistoryRequest { name: name.into() };
+    server.countries().get_tier_history(request).await.unwrap().into_inner()
+}
+
+/// The bundled data has 2019: Tunisia's placement, and the 2019 movers measured against 2018.
+#[tokio::test]
+async fn a_fresh_server_knows_2019_and_its_movers_against_2018() {
+    let server = TestServer::start().await;
+    let tunisia = history(&server, "countries/TUN").await;
+    let placed = tunisia.entries.iter().find(|e| e.year == 2019).expect("a 2019 entry");
+    assert_eq!((placed.tier(), placed.missing, placed.previous_year), (Tier::Tier2, false, 2018));
+
+    let request = ListTierChangesRequest { year: 2019, ..Default::default() };
+    let changes = server.insights().list_tier_changes(request).await.unwrap().into_inner().changes;
+    assert!(changes.len() >= 40, "{} movers", changes.len());
+    assert!(changes.iter().all(|c| c.from_year == 2018 && !c.across_gap), "every 2019 move is from 2018");
+    let mali = changes.iter().find(|c| c.country == "countries/MLI").expect("Mali moved in 2019");
+    assert_eq!(
+        (mali.from_tier(), mali.to_tier(), mali.movement()),
+        (Tier::Tier2WatchList, Tier::Tier2, TierMovement::Upgraded)
+    );
+    server.stop().await;
+}
+
+/// No placement of 2024 is known for 34 countries ranked in 2023 and 2025 (most of them Tier 2):
+/// their histories show the year as missing, a move from 2023 to 2025 says it crosses the gap,
+/// and the distribution and the coverage count them.
+#[tokio::test]
+async fn the_2024_gaps_are_shown_as_gaps() {
+    let server = TestServer::start().await;
+    for (name, gaps) in [("countries/ZAF", &[2024][..]), ("countries/TUN", &[2004, 2024])] {
+        let entries = history(&server, name).await.entries;
+        let gap = entries.iter().find(|e| e.year == 2024).expect("a 2024 entry");
+        assert!(gap.missing && gap.tier() == Tier::Unspecified && gap.sources.is_empty(), "{name}: {gap:?}");
+        let after = entries.iter().find(|e| e.year == 2025).unwrap();
+        assert_eq!((after.movement(), after.previous_year), (TierMovement::AfterGap, 2023), "{name}");
+        let missing: Vec<i32> = entries.iter().filter(|e| e.missing).map(|e| e.year).collect();
+        assert_eq!(missing, gaps, "{name}");
+    }
+
+    let request = ListTierChangesRequest { year: 2025, include_unchanged: true, ..Default::default() };
+    let changes = server.insights().list_tier_changes(request).await.unwrap().into_inner().changes;
+    let change = |name: &str| changes.iter().find(|c| c.country == name).unwrap_or_else(|| panic!("{name}"));
+    let tunisia = change("countries/TUN");
+    assert_eq!(
+        (tunisia.from_year, tunisia.across_gap, tunisia.from_tier(), tunisia.to_tier(), tunisia.movement()),
+        (2023, true, Tier::Tier2, Tier::Tier2WatchList, TierMovement::Downgraded)
+    );
+    let south_africa = change("countries/ZAF");
+    assert_eq!((south_africa.from_year, south_africa.across_gap), (2023, true));
+    assert_eq!(south_africa.movement(), TierMovement::Unchanged);
+    let mali = change("countries/MLI");
+    assert_eq!((mali.from_year, mali.across_gap), (2024, false));
+
+    let request = GetTierDistributionRequest { start_year: 2023, end_year: 2024, by_region: false };
+    let rows = server.insights().get_tier_distribution(request).await.unwrap().into_inner().rows;
+    let missing: Vec<(i32, i32, i32)> = rows.iter().map(|r| (r.year, r.total, r.missing)).collect();
+    assert_eq!(missing, [(2023, 188, 0), (2024, 154, 34)]);
+
+    let request = GetPlacementCoverageRequest { start_year: 2024, end_year: 0 };
+    let coverage = server.insights().get_placement_coverage(request).await.unwrap().into_inner().years;
+    assert_eq!(coverage.len(), 1);
+    assert_eq!((coverage[0].year, coverage[0].placed, coverage[0].missing.len()), (2024, 154, 34));
+    assert!(coverage[0].missing.iter().any(|c| c == "countries/ZAF"), "{:?}", coverage[0].missing);
+    let from_sources: i32 = coverage[0].sources.iter().map(|s| s.count).sum();
+    assert!(from_sources >= 154, "every placement has a source");
+    server.stop().await;
+}
+
+/// 2020 The Gambia and Saudi Arabia: the bundled table has one row each (Tier 2 Watch List,
+/// CIA World Factbook); June 2020 news items said Tier 2. Loaded as a table of their own, both
+/// sources show in the year, which is reported as a conflict.
+#[tokio::test]
+async fn a_table_that_disagrees_with_the_bundled_one_shows_as_a_conflict_with_both_sources() {
+    let server = TestServer::start().await;
+    let folder = tempfile::tempdir().unwrap();
+    let path = folder.path().join("news_2020.csv");
+    let table =
+        "report_year,country,tier,source\n2020,The Gambia,Tier 2,wadr_org\n2020,Saudi Arabia,Tier 2,focuswashington\n";
+    std::fs::write(&path, table).unwrap();
+    let cli = std::process::Command::new(env!("CARGO_BIN_EXE_tip-atlas"))
+        .arg("ingest")
+        .arg("--db")
+        .arg(server.db_path())
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert!(cli.status.success(), "{}", String::from_utf8_lossy(&cli.stderr));
+    for (name, news) in [("countries/GMB", "wadr_org"), ("countries/SAU", "focuswashington")] {
+        let entries = history(&server, name).await.entries;
+        let year = entries.iter().find(|e| e.year == 2020).unwrap();
+        let sources: Vec<(&str, Tier)> = year.sources.iter().map(|s| (s.source.as_str(), s.tier())).collect();
+        assert_eq!(sources.len(), 2, "{name}: {sources:?}");
+        assert!(sources.contains(&("cia_factbook_ed2021", Tier::Tier2WatchList)), "{name}: {sources:?}");
+        assert!(sources.contains(&(news, Tier::Tier2)), "{name}: {sources:?}");
+        let conflict = year.conflicts.iter().find(|c| c.starts_with("sources disagree")).expect("a conflict");
+        assert!(conflict.contains("cia_factbook_ed2021") && conflict.contains(news), "{conflict}");
+    }
+    server.stop().await;
+}
+
 #[tokio::test]
 async fn cached_replies_follow_writes_by_the_server_and_by_another_process() {
     let server = TestServer::start().await;

@@ -1,6 +1,7 @@
 //! A database written by the release before numbered migrations (31b9ee7) opens with this one,
 //! every report intact, and its reports are re-derived with this release's parser: by
-//! `tip-atlas reindex`, or by `serve` on start.
+//! `tip-atlas reindex`, or by `serve` on start; and it takes this release's newer bundled tier
+//! placements on start, keeping the rows its user loaded.
 //!
 //! `tests/fixtures/release-31b9ee7.sqlite` was written by that release's binary:
 //! `tip-atlas ingest --db F` on MALI_2017_refworld, MALI_2018_tip-pdf-parse_COMPLETE,
@@ -13,11 +14,15 @@ mod support;
 
 use std::path::{Path, PathBuf};
 
+use std::io::BufRead;
+
 use support::TestServer;
 use tip_ingest::PARSER_VERSION;
 use tip_model::ReportName;
 use tip_model::pb::{DowngradeRule, GetReportRequest, GetTierHistoryRequest, ListReportsRequest, Tier};
 use tip_server::Store;
+use tip_server::api::country_service_client::CountryServiceClient;
+use tip_server::seeds::BUNDLED_DATA_VERSION;
 
 /// The reports of the fixture.
 const REPORTS: [&str; 7] = [
@@ -109,4 +114,70 @@ async fn serve_rederives_the_reports_of_an_older_parser_on_start() {
     let (_folder, db) = old_database();
     check_served(&db).await;
     assert_eq!(Store::open(&db).unwrap().parser_version().unwrap(), PARSER_VERSION);
+}
+
+/// The previous release bundled 3,778 placements (almost none for 2019); this one 4,142. On
+/// start, the new rows are added and logged per year, and a tier row a user loaded under the
+/// previous release (another source for Tunisia 2019, disagreeing with the bundled one) stays.
+#[tokio::test]
+async fn serve_adds_the_newer_bundled_placements_and_keeps_the_rows_users_loaded() {
+    let (_folder, db) = old_database();
+    {
+        let old = rusqlite::Connection::open(&db).unwrap();
+        let count = |sql: &str| old.query_row(sql, [], |row| row.get::<_, i64>(0)).unwrap();
+        assert_eq!(count("SELECT count(*) FROM placements"), 3778, "the previous release's bundled table");
+        assert_eq!(count("SELECT count(*) FROM placements WHERE year = 2019"), 6);
+        assert_eq!(count("SELECT count(*) FROM meta WHERE key = 'bundled_data_version'"), 0, "no version yet");
+        // A row of the user's own tier table, in the previous release's schema (Tier 3 is 4).
+        old.execute(
+            "INSERT INTO placements (iso3, year, tier, source, tier_as_published, country_as_published)
+             VALUES ('TUN', 2019, 4, 'my_newsroom_table', 'Tier 3', 'Tunisia')",
+            [],
+        )
+        .unwrap();
+    }
+
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_tip-atlas"))
+        .args(["serve", "--listen", "127.0.0.1:0", "--db"])
+        .arg(&db)
+        .env("RUST_LOG", "info")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first_line = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap()).read_line(&mut first_line).unwrap();
+    let address = first_line.trim().strip_prefix("listening on ").unwrap().to_owned();
+    // "data ready" is logged once the bundled data is in. The log is read to its end, so that
+    // the server never writes into a closed pipe.
+    let (lines, log) = std::sync::mpsc::channel();
+    let stderr = child.stderr.take().unwrap();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stderr).lines().map_while(Result::ok) {
+            let _ = lines.send(line);
+        }
+    });
+    let ready = log.iter().find(|line| line.contains("data ready")).expect("a data ready line");
+    let expected = format!(
+        "bundled data {BUNDLED_DATA_VERSION} replaces the unversioned data of an earlier release: 0 report(s), \
+         364 placement(s) added (2016: 1, 2019: 179, 2022: 127, 2023: 1, 2024: 56), 0 changed"
+    );
+    assert!(ready.contains(&expected), "{ready}");
+
+    let channel = tonic::transport::Channel::from_shared(format!("http://{address}")).unwrap().connect().await.unwrap();
+    let history = CountryServiceClient::new(channel)
+        .get_tier_history(GetTierHistoryRequest { name: "countries/TUN".into() })
+        .await
+        .unwrap()
+        .into_inner();
+    let year = history.entries.iter().find(|e| e.year == 2019).expect("a 2019 entry");
+    let sources: Vec<(&str, Tier)> = year.sources.iter().map(|s| (s.source.as_str(), s.tier())).collect();
+    assert_eq!(sources, [("ecoi_net_2019", Tier::Tier2), ("my_newsroom_table", Tier::Tier3)]);
+    assert!(year.conflicts.iter().any(|c| c.contains("sources disagree")), "{:?}", year.conflicts);
+    let _ = child.kill();
+    let _ = child.wait();
+
+    let store = Store::open(&db).unwrap();
+    assert_eq!(store.placement_count().unwrap(), 4142 + 1, "the bundle and the user's row");
+    assert_eq!(store.meta("bundled_data_version").unwrap().as_deref(), Some(BUNDLED_DATA_VERSION.as_bytes()));
 }

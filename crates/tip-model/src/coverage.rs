@@ -5,6 +5,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::Iso3;
+use crate::history::{ReportVerdict, TablePlacement};
+use crate::pb::Tier;
 
 /// One report year's coverage.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -54,6 +56,14 @@ pub fn coverage<'a>(placements: impl IntoIterator<Item = (Iso3, i32, &'a str)>) 
             YearCoverage { year, placed: placed.len(), by_source, missing: missing.remove(&year).unwrap_or_default() }
         })
         .collect()
+}
+
+/// The coverage of the stored placements and narratives, a narrative counting as the source
+/// "narrative"; rows without a tier place nothing.
+pub fn placement_coverage(placements: &[TablePlacement], verdicts: &[ReportVerdict]) -> Vec<YearCoverage> {
+    let tables = placements.iter().filter(|p| p.tier != Tier::Unspecified).map(|p| (p.iso3, p.year, p.source.as_str()));
+    let narratives = verdicts.iter().filter(|v| v.tier != Tier::Unspecified).map(|v| (v.iso3, v.year, "narrative"));
+    coverage(tables.chain(narratives))
 }
 
 #[cfg(test)]

@@ -1,10 +1,13 @@
 //! Tier histories: one settled placement per country and report year from every source, the
-//! change from the year before, Watch List streaks, the automatic downgrade rule, and conflicts
-//! between sources; and a country's latest placement, the newest year of that history. Pure:
-//! the store gives the placements and verdicts, and keeps the latest placement it derives here.
+//! change from the year before, Watch List streaks, the automatic downgrade rule, conflicts
+//! between sources, and the years with no known placement between two that have one (see
+//! [`crate::coverage::gap_years`]); and a country's latest placement, the newest year of that
+//! history. Pure: the store gives the placements and verdicts, and keeps the latest placement it
+//! derives here.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
+use crate::coverage::gap_years;
 use crate::pb::{DowngradeRule, PlacementSource, Tier, TierChange, TierHistoryEntry, TierMovement};
 use crate::tier::{tier_label, tier_rank};
 use crate::{Iso3, ReportName, ReportYear};
@@ -37,8 +40,21 @@ pub struct ReportVerdict {
 const DOWNGRADE_RULE_FIRST_YEAR: i32 = 2009;
 
 /// The history of one country, oldest first, from its placements and its reports' verdicts
-/// (both of this country only).
+/// (both of this country only): one entry per report year from the first placement to the
+/// last, the years without a known placement marked `missing`. A missing year ends a Watch List
+/// streak, since the streak counts consecutive years known to be on the Watch List.
 pub fn tier_history(iso3: Iso3, placements: &[TablePlacement], verdicts: &[ReportVerdict]) -> Vec<TierHistoryEntry> {
+    let known = known_history(iso3, placements, verdicts);
+    let years: BTreeSet<i32> = known.iter().map(|e| e.year).collect();
+    let mut entries: Vec<TierHistoryEntry> =
+        gap_years(&years).map(|year| TierHistoryEntry { year, missing: true, ..TierHistoryEntry::default() }).collect();
+    entries.extend(known);
+    entries.sort_by_key(|e| e.year);
+    entries
+}
+
+/// The entries of the years with a known placement.
+fn known_history(iso3: Iso3, placements: &[TablePlacement], verdicts: &[ReportVerdict]) -> Vec<TierHistoryEntry> {
     let mut years: BTreeMap<i32, (Vec<PlacementSource>, Option<&ReportVerdict>)> = BTreeMap::new();
     for p in placements.iter().filter(|p| p.iso3 == iso3 && p.tier != Tier::Unspecified) {
         years.entry(p.year).or_default().0.push(PlacementSource {
@@ -97,9 +113,11 @@ pub fn tier_history(iso3: Iso3, placements: &[TablePlacement], verdicts: &[Repor
             sources,
             movement: movement as i32,
             previous_tier: previous.map_or(Tier::Unspecified, |(_, t, _)| t) as i32,
+            previous_year: previous.map_or(0, |(y, _, _)| y),
             watch_list_years,
             downgrade_rule: downgrade_rule as i32,
             conflicts,
+            missing: false,
         });
     }
     entries
@@ -108,7 +126,7 @@ pub fn tier_history(iso3: Iso3, placements: &[TablePlacement], verdicts: &[Repor
 /// A country's latest placement: the newest year of its tier history, and the tier that year
 /// settles on (see [`tier_history`]).
 pub fn latest_placement(iso3: Iso3, placements: &[TablePlacement], verdicts: &[ReportVerdict]) -> Option<(i32, Tier)> {
-    tier_history(iso3, placements, verdicts).last().map(|entry| (entry.year, entry.tier()))
+    known_history(iso3, placements, verdicts).last().map(|entry| (entry.year, entry.tier()))
 }
 
 /// The part of a Watch List streak ending in `last_year` that falls under the downgrade rule.
@@ -216,14 +234,23 @@ mod tests {
         .map(|(y, t)| placement(y, t))
         .collect();
         let history = tier_history(mli, &placements, &[]);
+        let missing: Vec<i32> = history.iter().filter(|e| e.missing).map(|e| e.year).collect();
+        assert_eq!(missing, [2019], "no placement known between 2018 and 2020");
         let streaks: Vec<i32> = history.iter().map(|e| e.watch_list_years).collect();
-        assert_eq!(streaks, [1, 2, 3, 4, 0, 1, 1]);
+        assert_eq!(streaks, [1, 2, 3, 4, 0, 1, 0, 1], "the unknown 2019 ends the streak");
         let rules: Vec<DowngradeRule> = history.iter().map(|e| e.downgrade_rule()).collect();
         use DowngradeRule::{Applied, Unspecified, Waived};
-        assert_eq!(rules, [Unspecified, Unspecified, Waived, Waived, Applied, Unspecified, Unspecified]);
+        assert_eq!(rules, [Unspecified, Unspecified, Waived, Waived, Applied, Unspecified, Unspecified, Unspecified]);
         let moves: Vec<TierMovement> = history.iter().map(|e| e.movement()).collect();
         use TierMovement::*;
-        assert_eq!(moves, [FirstRanked, Unchanged, Unchanged, Unchanged, Downgraded, Upgraded, AfterGap]);
+        assert_eq!(
+            moves,
+            [FirstRanked, Unchanged, Unchanged, Unchanged, Downgraded, Upgraded, TierMovement::Unspecified, AfterGap]
+        );
+        let after_gap = history.last().unwrap();
+        assert_eq!((after_gap.previous_year, after_gap.previous_tier()), (2018, Tier::Tier2WatchList));
+        assert_eq!(history[6].tier(), Tier::Unspecified);
+        assert!(history[6].sources.is_empty());
     }
 
     #[test]

@@ -4,13 +4,13 @@
 use std::pin::Pin;
 
 use tip_model::pb::{
-    CompareReportsRequest, Country, GetCountryRequest, GetReportRequest, GetTierDistributionRequest,
-    GetTierHistoryRequest, IngestDocumentRequest, IngestDocumentResponse, IngestDocumentsRequest,
-    IngestDocumentsResponse, IngestOutcome, ListCountriesRequest, ListCountriesResponse, ListRecommendationsRequest,
-    ListRecommendationsResponse, ListReportRevisionsRequest, ListReportRevisionsResponse, ListReportsRequest,
-    ListReportsResponse, ListTierChangesRequest, ListTierChangesResponse, Report, ReportComparison,
-    SearchReportsRequest, SearchReportsResponse, TierDistribution, TierHistory, WatchReportsRequest,
-    WatchReportsResponse,
+    CompareReportsRequest, Country, GetCountryRequest, GetPlacementCoverageRequest, GetReportRequest,
+    GetTierDistributionRequest, GetTierHistoryRequest, IngestDocumentRequest, IngestDocumentResponse,
+    IngestDocumentsRequest, IngestDocumentsResponse, IngestOutcome, ListCountriesRequest, ListCountriesResponse,
+    ListRecommendationsRequest, ListRecommendationsResponse, ListReportRevisionsRequest, ListReportRevisionsResponse,
+    ListReportsRequest, ListReportsResponse, ListTierChangesRequest, ListTierChangesResponse, PlacementCoverage,
+    Report, ReportComparison, SearchReportsRequest, SearchReportsResponse, TierDistribution, TierHistory,
+    WatchReportsRequest, WatchReportsResponse,
 };
 use tokio::sync::broadcast;
 use tokio_stream::{Stream, StreamExt};
@@ -252,6 +252,13 @@ impl InsightService for Insights {
     ) -> Result<Response<TierDistribution>, Status> {
         let rows = self.0.tier_distribution(request.into_inner().try_into()?).await?;
         Ok(Response::new(TierDistribution { rows }))
+    }
+
+    async fn get_placement_coverage(
+        &self,
+        request: Request<GetPlacementCoverageRequest>,
+    ) -> Result<Response<PlacementCoverage>, Status> {
+        Ok(Response::new(self.0.placement_coverage(request.into_inner().try_into()?).await?))
     }
 
     async fn compare_reports(

@@ -5,14 +5,15 @@ use std::collections::BTreeMap;
 
 use tip_ingest::similarity::{compare, recurring};
 use tip_model::Iso3;
+use tip_model::coverage::placement_coverage;
 use tip_model::history::{compare_tiers, tier_history};
 use tip_model::names::country_name;
 use tip_model::pb::{
-    RecurringRecommendation, Region, ReportComparison, TierChangeEntry, TierCount, TierDistributionRow, TierHistory,
-    TierHistoryEntry, TierMovement,
+    PlacementCoverage, RecurringRecommendation, Region, ReportComparison, SourceCount, TierChangeEntry, TierCount,
+    TierDistributionRow, TierHistory, TierHistoryEntry, TierMovement, YearPlacementCoverage,
 };
 
-use super::requests::{Comparison, DistributionQuery, RecommendationListing, TierChangeQuery};
+use super::requests::{Comparison, CoverageQuery, DistributionQuery, RecommendationListing, TierChangeQuery};
 use super::{Catalog, Page, blocking};
 use crate::error::ApiError;
 use crate::query_fields::SqlFilter;
@@ -47,7 +48,9 @@ impl Catalog {
             .collect())
     }
 
-    /// A year's moves: upgrades first, then downgrades, then (on request) the unchanged.
+    /// A year's moves, each from the last year before it with a known placement (across a gap
+    /// when that is not the year before): upgrades first, then downgrades, then moves to or from
+    /// Special Case, then (on request) the unchanged.
     pub async fn tier_changes(&self, query: TierChangeQuery) -> Result<Vec<TierChangeEntry>, ApiError> {
         let TierChangeQuery { year, region, include_unchanged } = query;
         let mut changes = Vec::new();
@@ -56,25 +59,26 @@ impl Catalog {
             if region != Region::Unspecified && country.region != region {
                 continue;
             }
-            let Some(index) = entries.iter().position(|e| e.year == year.get()) else { continue };
-            let entry = &entries[index];
-            let Some(before) = index.checked_sub(1).map(|i| &entries[i]) else { continue };
-            let moved = entry.movement();
+            let Some(entry) = entries.iter().find(|e| e.year == year.get() && !e.missing) else { continue };
+            if entry.previous_year == 0 {
+                continue; // first ranked: nothing to move from
+            }
+            let moved = compare_tiers(entry.previous_tier(), entry.tier());
             let wanted = match moved {
                 TierMovement::Upgraded | TierMovement::Downgraded | TierMovement::SpecialCase => true,
-                TierMovement::AfterGap => before.tier != entry.tier || include_unchanged,
                 TierMovement::Unchanged => include_unchanged,
-                TierMovement::FirstRanked | TierMovement::Unspecified => false,
+                TierMovement::FirstRanked | TierMovement::AfterGap | TierMovement::Unspecified => false,
             };
             if wanted {
                 changes.push(TierChangeEntry {
                     country: country_name(iso3),
                     display_name: country.display_name.clone(),
                     region: country.region as i32,
-                    from_tier: before.tier,
+                    from_tier: entry.previous_tier,
                     to_tier: entry.tier,
                     movement: moved as i32,
-                    from_year: before.year,
+                    from_year: entry.previous_year,
+                    across_gap: entry.previous_year != entry.year - 1,
                 });
             }
         }
@@ -89,28 +93,57 @@ impl Catalog {
     }
 
     /// Countries per tier, per year in `years` (all known years when `None`), in total and, with
-    /// `by_region`, per region.
+    /// `by_region`, per region; and the countries with no placement known that year.
     pub async fn tier_distribution(&self, query: DistributionQuery) -> Result<Vec<TierDistributionRow>, ApiError> {
         let DistributionQuery { years, by_region } = query;
-        let mut counts: BTreeMap<(i32, i32), BTreeMap<i32, i32>> = BTreeMap::new();
+        // Per (year, region): countries per tier, and countries missing.
+        let mut counts: BTreeMap<(i32, i32), (BTreeMap<i32, i32>, i32)> = BTreeMap::new();
         for (iso3, entries) in self.all_histories().await? {
             let region = self.registry.get(iso3).map_or(Region::Unspecified, |c| c.region) as i32;
             for entry in entries.iter().filter(|e| years.is_none_or(|(from, to)| (from..=to).contains(&e.year))) {
-                *counts.entry((entry.year, 0)).or_default().entry(entry.tier).or_default() += 1;
-                if by_region {
-                    *counts.entry((entry.year, region)).or_default().entry(entry.tier).or_default() += 1;
+                let regions: &[i32] = if by_region { &[0, region] } else { &[0] };
+                for &region in regions {
+                    let (tiers, missing) = counts.entry((entry.year, region)).or_default();
+                    if entry.missing {
+                        *missing += 1;
+                    } else {
+                        *tiers.entry(entry.tier).or_default() += 1;
+                    }
                 }
             }
         }
         Ok(counts
             .into_iter()
-            .map(|((year, region), tiers)| TierDistributionRow {
+            .map(|((year, region), (tiers, missing))| TierDistributionRow {
                 year,
                 region,
                 total: tiers.values().sum(),
                 counts: tiers.into_iter().map(|(tier, count)| TierCount { tier, count }).collect(),
+                missing,
             })
             .collect())
+    }
+
+    /// Per report year in `years` (all known years when `None`), the countries placed, by
+    /// source, and those missing.
+    pub async fn placement_coverage(&self, query: CoverageQuery) -> Result<PlacementCoverage, ApiError> {
+        let CoverageQuery { years } = query;
+        let store = self.store.clone();
+        let (placements, verdicts) = blocking(move || Ok((store.placements(None)?, store.verdicts(None)?))).await?;
+        let covered = placement_coverage(&placements, &verdicts)
+            .into_iter()
+            .filter(|c| years.is_none_or(|(from, to)| (from..=to).contains(&c.year)))
+            .map(|c| YearPlacementCoverage {
+                year: c.year,
+                placed: as_count(c.placed),
+                sources: c
+                    .by_source
+                    .into_iter()
+                    .map(|(source, n)| SourceCount { source, count: as_count(n) })
+                    .collect(),
+                missing: c.missing.into_iter().map(country_name).collect(),
+            });
+        Ok(PlacementCoverage { years: covered.collect() })
     }
 
     /// Two reports compared: tiers, findings, recommendations kept, added and dropped.
@@ -148,6 +181,11 @@ impl Catalog {
         let (reports, _) = blocking(move || store.list_reports(&filter, "year ASC", 0, every)).await?;
         Ok(self.page_of_all(&page, offset, recurring(&reports)))
     }
+}
+
+/// A count as a proto int32 (counts of countries and placements are far below its limit).
+fn as_count(n: usize) -> i32 {
+    i32::try_from(n).unwrap_or(i32::MAX)
 }
 
 #[cfg(test)]

@@ -201,20 +201,39 @@ impl TryFrom<pb::GetTierDistributionRequest> for DistributionQuery {
     type Error = ApiError;
 
     fn try_from(request: pb::GetTierDistributionRequest) -> Result<Self, ApiError> {
-        let years = match (request.start_year, request.end_year) {
-            (0, 0) => None,
-            (start, 0) => Some((year("start_year", start)?.get(), start)),
-            (0, end) => Some((tip_model::year::FIRST_REPORT_YEAR, year("end_year", end)?.get())),
-            (start, end) => {
-                let (start, end) = (year("start_year", start)?.get(), year("end_year", end)?.get());
-                if start > end {
-                    return Err(ApiError::invalid("end_year", format!("{end} is before start_year {start}")));
-                }
-                Some((start, end))
-            }
-        };
-        Ok(Self { years, by_region: request.by_region })
+        Ok(Self { years: year_range(request.start_year, request.end_year)?, by_region: request.by_region })
     }
+}
+
+/// GetPlacementCoverage: the coverage of a range of years.
+pub struct CoverageQuery {
+    /// The first and last year; `None` for every year known.
+    pub(super) years: Option<(i32, i32)>,
+}
+
+impl TryFrom<pb::GetPlacementCoverageRequest> for CoverageQuery {
+    type Error = ApiError;
+
+    fn try_from(request: pb::GetPlacementCoverageRequest) -> Result<Self, ApiError> {
+        Ok(Self { years: year_range(request.start_year, request.end_year)? })
+    }
+}
+
+/// A range of report years from `start_year` and `end_year` fields, 0 meaning open: `None` for
+/// every year known.
+fn year_range(start: i32, end: i32) -> Result<Option<(i32, i32)>, ApiError> {
+    Ok(match (start, end) {
+        (0, 0) => None,
+        (start, 0) => Some((year("start_year", start)?.get(), start)),
+        (0, end) => Some((tip_model::year::FIRST_REPORT_YEAR, year("end_year", end)?.get())),
+        (start, end) => {
+            let (start, end) = (year("start_year", start)?.get(), year("end_year", end)?.get());
+            if start > end {
+                return Err(ApiError::invalid("end_year", format!("{end} is before start_year {start}")));
+            }
+            Some((start, end))
+        }
+    })
 }
 
 /// CompareReports: two reports, usually of one country in two years.

@@ -7,8 +7,7 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use tip_model::CountryRegistry;
-use tip_model::coverage::{YearCoverage, coverage};
-use tip_model::pb::Tier;
+use tip_model::coverage::{YearCoverage, placement_coverage};
 use tip_server::Store;
 use tip_server::seeds::load_bundled;
 
@@ -37,14 +36,7 @@ pub fn run(db: &Path, json: bool) -> ExitCode {
 fn read(db: &Path) -> Result<Vec<YearCoverage>, Box<dyn std::error::Error>> {
     let store = Store::open(db)?;
     load_bundled(&store)?;
-    let placements = store.placements(None)?;
-    let narratives = store.verdicts(None)?;
-    let rows = placements
-        .iter()
-        .filter(|p| p.tier != Tier::Unspecified)
-        .map(|p| (p.iso3, p.year, p.source.as_str()))
-        .chain(narratives.iter().filter(|v| v.tier != Tier::Unspecified).map(|v| (v.iso3, v.year, "narrative")));
-    Ok(coverage(rows))
+    Ok(placement_coverage(&store.placements(None)?, &store.verdicts(None)?))
 }
 
 fn write_table(years: &[YearCoverage], out: &mut impl Write) -> std::io::Result<()> {
