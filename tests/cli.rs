@@ -151,3 +151,13 @@ fn check_json_gives_the_line_of_a_quote_left_open_in_a_tier_table() {
     assert!(rejected[0]["message"].as_str().unwrap().contains("lines 4 to 5"), "{rejected:?}");
     assert_eq!(line["notes"][0], "line 2: the \"source\" field runs from line 2 to line 3");
 }
+
+#[test]
+fn export_of_a_new_store_gives_the_bundled_placements() {
+    let folder = tempfile::tempdir().unwrap();
+    let db = folder.path().join("tip.sqlite");
+    let output = tip_atlas(&["export", "--db", db.to_str().unwrap(), "--what", "placements"]);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let placements = String::from_utf8(output.stdout).unwrap().lines().count();
+    assert!(placements >= 4100, "{placements}");
+}

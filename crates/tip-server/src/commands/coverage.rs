@@ -9,15 +9,14 @@ use std::process::ExitCode;
 use tip_model::CountryRegistry;
 use tip_model::coverage::{YearCoverage, placement_coverage};
 use tip_server::Store;
-use tip_server::seeds::load_bundled;
 
 /// Prints the coverage table (or one JSON object per year); exit 0, or 2 when the store cannot
 /// be read.
 pub fn run(db: &Path, json: bool) -> ExitCode {
-    let years = match read(db) {
+    let years = match super::open_with_bundle(db).and_then(|store| read(&store)) {
         Ok(years) => years,
         Err(error) => {
-            eprintln!("tip-atlas: cannot read the store {}: {error}", db.display());
+            eprintln!("tip-atlas: {error}");
             return ExitCode::from(2);
         }
     };
@@ -33,10 +32,10 @@ pub fn run(db: &Path, json: bool) -> ExitCode {
     }
 }
 
-fn read(db: &Path) -> Result<Vec<YearCoverage>, Box<dyn std::error::Error>> {
-    let store = Store::open(db)?;
-    load_bundled(&store)?;
-    Ok(placement_coverage(&store.placements(None)?, &store.verdicts(None)?))
+fn read(store: &Store) -> Result<Vec<YearCoverage>, String> {
+    let placements = store.placements(None).map_err(|error| format!("cannot read the placements: {error}"))?;
+    let verdicts = store.verdicts(None).map_err(|error| format!("cannot read the reports: {error}"))?;
+    Ok(placement_coverage(&placements, &verdicts))
 }
 
 fn write_table(years: &[YearCoverage], out: &mut impl Write) -> std::io::Result<()> {

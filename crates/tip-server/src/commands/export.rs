@@ -58,10 +58,10 @@ struct PlacementRow<'a> {
 
 /// Writes the export; exit 0, or 2 when the store cannot be read or stdout closes.
 pub fn run(db: &Path, format: Format, what: What) -> ExitCode {
-    let store = match Store::open(db) {
+    let store = match super::open_with_bundle(db) {
         Ok(store) => store,
         Err(error) => {
-            eprintln!("tip-atlas: cannot open the store {}: {error}", db.display());
+            eprintln!("tip-atlas: {error}");
             return ExitCode::from(2);
         }
     };

@@ -9,10 +9,9 @@ use tip_ingest::{Hints, parse_document};
 use tip_model::ReportName;
 use tip_model::pb::Report;
 use tip_server::Store;
-use tip_server::seeds::load_bundled;
 use tip_server::store::PutOutcome;
 
-use super::{Input, collect_inputs, read_tier_table};
+use super::{Input, collect_inputs, open_with_bundle, read_tier_table};
 
 #[derive(Default)]
 struct Summary {
@@ -30,18 +29,13 @@ struct Summary {
 /// the store cannot be opened.
 pub fn run(db: &Path, paths: &[PathBuf]) -> ExitCode {
     let (inputs, unreadable) = collect_inputs(paths);
-    let store = match Store::open(db) {
+    let store = match open_with_bundle(db) {
         Ok(store) => store,
         Err(error) => {
-            eprintln!("tip-atlas: cannot open the store {}: {error}", db.display());
+            eprintln!("tip-atlas: {error}");
             return ExitCode::from(2);
         }
     };
-    // A new store gets the bundled data first, as `serve` would give it.
-    if let Err(error) = load_bundled(&store) {
-        eprintln!("tip-atlas: cannot load the bundled data: {error}");
-        return ExitCode::from(2);
-    }
     let progress = ProgressBar::new(inputs.len() as u64);
     progress.set_style(
         ProgressStyle::with_template("{bar:40} {pos}/{len} {wide_msg}")

@@ -8,6 +8,9 @@ pub mod reindex;
 
 use std::path::{Path, PathBuf};
 
+use tip_server::Store;
+use tip_server::seeds::load_bundled;
+
 /// A file named on the command line or found in a named folder.
 pub enum Input {
     /// A country narrative.
@@ -72,4 +75,12 @@ pub fn read_tier_table(path: &Path, named: bool, failed: &mut bool) -> Option<ti
             None
         }
     }
+}
+
+/// Opens the store at `db` with the bundled data in it: a new store gets it first, as `serve`
+/// would give it, and an older bundle is brought up to date. The error is the line to print.
+pub fn open_with_bundle(db: &Path) -> Result<Store, String> {
+    let store = Store::open(db).map_err(|error| format!("cannot open the store {}: {error}", db.display()))?;
+    load_bundled(&store).map_err(|error| format!("cannot load the bundled data: {error}"))?;
+    Ok(store)
 }
