@@ -23,11 +23,11 @@ const BULLET_INDENT: f32 = 9.0;
 
 /// Helvetica's advance widths (per 1000 em) for ASCII 32 to 126, from Adobe's AFM.
 const HELVETICA: [u16; 95] = [
-    278, 278, 355, 556, 556, 889, 667, 191, 333, 333, 389, 584, 278, 333, 278, 278, 556, 556, 556, 556, 556, 556,
-    556, 556, 556, 556, 278, 278, 584, 584, 584, 556, 1015, 667, 667, 722, 722, 667, 611, 778, 722, 278, 500, 667,
-    556, 833, 722, 778, 667, 778, 722, 667, 611, 722, 667, 944, 667, 667, 611, 278, 278, 278, 469, 556, 333, 556,
-    556, 500, 556, 556, 278, 556, 556, 222, 222, 500, 222, 833, 556, 556, 556, 556, 333, 500, 278, 556, 500, 722,
-    500, 500, 500, 334, 260, 334, 584,
+    278, 278, 355, 556, 556, 889, 667, 191, 333, 333, 389, 584, 278, 333, 278, 278, 556, 556, 556, 556, 556, 556, 556,
+    556, 556, 556, 278, 278, 584, 584, 584, 556, 1015, 667, 667, 722, 722, 667, 611, 778, 722, 278, 500, 667, 556, 833,
+    722, 778, 667, 778, 722, 667, 611, 722, 667, 944, 667, 667, 611, 278, 278, 278, 469, 556, 333, 556, 556, 500, 556,
+    556, 278, 556, 556, 222, 222, 500, 222, 833, 556, 556, 556, 556, 333, 500, 278, 556, 500, 722, 500, 500, 500, 334,
+    260, 334, 584,
 ];
 
 /// The WinAnsiEncoding byte of a character, with /fi at 0x81 and /fl at 0x8D (unused in
@@ -150,11 +150,8 @@ impl Layout {
             {
                 self.show(x - BULLET_INDENT, size, font, prefix, 0.0);
             }
-            let text = if self.ligatures {
-                line.split(' ').map(with_ligatures).collect::<Vec<_>>().join(" ")
-            } else {
-                line
-            };
+            let text =
+                if self.ligatures { line.split(' ').map(with_ligatures).collect::<Vec<_>>().join(" ") } else { line };
             let spaces = text.matches(' ').count();
             let last = index + 1 == count;
             let spacing = if last || spaces == 0 {
@@ -305,7 +302,7 @@ pub fn write_pdf(blocks: &[Block], options: &Options) -> Vec<u8> {
     for block in blocks {
         layout.place(block, options.image_bytes);
     }
-    serialize(&layout.pages, options)
+    serialize_pages(&layout.pages, options, true)
 }
 
 /// The running header: page number and report title on even pages, running title and page
@@ -345,7 +342,7 @@ fn noise(len: usize) -> Vec<u8> {
         .collect()
 }
 
-fn serialize(pages: &[Page], options: &Options) -> Vec<u8> {
+fn serialize_pages(pages: &[Page], options: &Options, furnished: bool) -> Vec<u8> {
     let mut out: Vec<u8> = b"%PDF-1.7\n%\xE2\xE3\xCF\xD3\n".to_vec();
     let mut offsets: Vec<usize> = Vec::new();
     fn object_in(out: &mut Vec<u8>, offsets: &mut Vec<usize>, body: &[u8]) -> usize {
@@ -382,7 +379,9 @@ fn serialize(pages: &[Page], options: &Options) -> Vec<u8> {
     let mut kids = Vec::new();
     for (index, page) in pages.iter().enumerate() {
         let mut content = page.left.clone();
-        content.push_str(&furniture(index + 1, &page.running_title));
+        if furnished {
+            content.push_str(&furniture(index + 1, &page.running_title));
+        }
         content.push_str(&page.right);
         if page.image && image.is_some() {
             content.push_str("q 240 0 0 160 310 120 cm /Im1 Do Q\n");
@@ -425,5 +424,30 @@ fn serialize(pages: &[Page], options: &Options) -> Vec<u8> {
         "trailer\n<< /Size {} /Root {catalog} 0 R /Info {info} 0 R >>\nstartxref\n{xref}\n%%EOF\n",
         offsets.len() + 1
     );
+    out
+}
+
+/// A scan: pages that hold only an image, no text.
+pub fn scanned_pdf(pages: usize) -> Vec<u8> {
+    let page = || Page { left: String::new(), right: String::new(), running_title: String::new(), image: true };
+    let pages: Vec<Page> = (0..pages).map(|_| page()).collect();
+    // Without furniture: a scan has no text at all.
+    serialize_pages(&pages, &Options { image_bytes: 3 * 64 * 64, title: None }, false)
+}
+
+/// A PDF that says it is encrypted with a password (the standard security handler, revision
+/// 3, with a user password that is not empty): its content cannot be read without it.
+pub fn encrypted_pdf(blocks: &[Block]) -> Vec<u8> {
+    let plain = write_pdf(blocks, &Options::default());
+    let trailer = memchr::memmem::rfind(&plain, b"trailer\n<<").expect("a trailer") + "trailer\n<<".len();
+    let encrypt = format!(
+        " /Encrypt << /Filter /Standard /V 2 /R 3 /Length 128 /P -3904 /O <{o}> /U <{u}> >> /ID [<{id}> <{id}>]",
+        o = "1A".repeat(32),
+        u = "2B".repeat(32),
+        id = "3C".repeat(16)
+    );
+    let mut out = plain[..trailer].to_vec();
+    out.extend_from_slice(encrypt.as_bytes());
+    out.extend_from_slice(&plain[trailer..]);
     out
 }
