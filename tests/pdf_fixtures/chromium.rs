@@ -54,9 +54,9 @@ pub fn report_html(blocks: &[Block]) -> String {
                 narratives += 1;
                 let country = lines[0].split(':').next().unwrap_or_default();
                 let country = if country == "SPECIAL CASE" { lines[0][13..].trim() } else { country };
-                let _ = write!(
+                let _ = writeln!(
                     style,
-                    "@page n{narratives} {{ @top-right {{ content: \"{}   \" counter(page); font: 8pt \"Liberation Sans\"; }} }}\n",
+                    "@page n{narratives} {{ @top-right {{ content: \"{}   \" counter(page); font: 8pt \"Liberation Sans\"; }} }}",
                     country.replace('"', "")
                 );
                 let _ = write!(

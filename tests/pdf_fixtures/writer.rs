@@ -310,7 +310,7 @@ pub fn write_pdf(blocks: &[Block], options: &Options) -> Vec<u8> {
 fn furniture(number: usize, running_title: &str) -> String {
     let mut out = String::new();
     let y = PAGE_HEIGHT - 32.0;
-    if number % 2 == 0 {
+    if number.is_multiple_of(2) {
         show_at(&mut out, MARGIN, y, 8.0, Font::Bold, &number.to_string(), 0.0);
         show_at(&mut out, MARGIN + 22.0, y, 8.0, Font::Regular, "TRAFFICKING IN PERSONS REPORT", 0.0);
     } else {
@@ -347,7 +347,7 @@ fn serialize_pages(pages: &[Page], options: &Options, furnished: bool) -> Vec<u8
     let mut offsets: Vec<usize> = Vec::new();
     fn object_in(out: &mut Vec<u8>, offsets: &mut Vec<usize>, body: &[u8]) -> usize {
         offsets.push(out.len());
-        let _ = write!(out, "{} 0 obj\n", offsets.len());
+        let _ = writeln!(out, "{} 0 obj", offsets.len());
         out.extend_from_slice(body);
         out.extend_from_slice(b"\nendobj\n");
         offsets.len()
@@ -417,7 +417,7 @@ fn serialize_pages(pages: &[Page], options: &Options, furnished: bool) -> Vec<u8
     let xref = out.len();
     let _ = write!(out, "xref\n0 {}\n0000000000 65535 f \n", offsets.len() + 1);
     for offset in &offsets {
-        let _ = write!(out, "{offset:010} 00000 n \n");
+        let _ = writeln!(out, "{offset:010} 00000 n ");
     }
     let _ = write!(
         out,

@@ -107,12 +107,8 @@ impl<'d> Interpreter<'d> {
             let operands = &operation.operands;
             let num = |i: usize| operands.get(i).and_then(|o| o.as_float().ok()).unwrap_or(0.0);
             match operation.operator.as_str() {
-                "q" => {
-                    // Bounded: a stream of q without Q must not grow memory without end.
-                    if stack.len() < 64 {
-                        stack.push(state.clone());
-                    }
-                }
+                // Bounded: a stream of q without Q must not grow memory without end.
+                "q" if stack.len() < 64 => stack.push(state.clone()),
                 "Q" => {
                     if let Some(saved) = stack.pop() {
                         state = saved;
@@ -156,8 +152,8 @@ impl<'d> Interpreter<'d> {
                         tlm = multiply(&[1.0, 0.0, 0.0, 1.0, 0.0, -state.leading], &tlm);
                         tm = tlm;
                     }
-                    if let Some(Object::String(bytes, _)) = operands.last() {
-                        self.show(&state, &mut tm, &[Object::String(bytes.clone(), lopdf::StringFormat::Literal)]);
+                    if let Some(string) = operands.last() {
+                        self.show(&state, &mut tm, std::slice::from_ref(string));
                     }
                 }
                 "TJ" => {
