@@ -143,6 +143,17 @@ fn the_written_report_gives_every_narrative_and_placement() {
 }
 
 #[test]
+fn the_cross_check_reports_a_placement_that_disagrees_with_its_narrative() {
+    let mut extraction = extract(rust_report()).expect("the report reads");
+    let mali = extraction.placements.iter_mut().find(|p| p.country_as_published == "MALI").expect("Mali listed");
+    mali.tier = tip_model::pb::Tier::Tier3;
+    let warnings = cross_check(&extraction);
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert!(warnings[0].starts_with("\"MALI: TIER 2 WATCH LIST\" (page "), "{}", warnings[0]);
+    assert!(warnings[0].contains("MALI under Tier 3 (page 3)"), "{}", warnings[0]);
+}
+
+#[test]
 fn a_report_with_the_early_years_headings_gives_every_narrative() {
     let pdf = writer::write_pdf(&report_blocks(records(), HeadingStyle::Parenthesized), &writer::Options::default());
     let extraction = extract(&pdf).expect("the report reads");

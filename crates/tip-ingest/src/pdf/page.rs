@@ -1,6 +1,6 @@
 //! A page's runs in reading order, as blocks of lines: running headers and page numbers dropped
-//! by where they stand (the top and bottom bands of the page, wherever the content stream put
-//! them), columns found by the gutters no text crosses, each column read top to bottom, left
+//! by where they stand (in the top and bottom bands of the page, apart from the text, wherever
+//! the content stream put them), columns found by the gutters no text crosses, each column read top to bottom, left
 //! column first, and lines grouped into blocks at vertical gaps, font changes and bullets.
 
 use super::content::Run;
@@ -46,7 +46,12 @@ pub(super) fn blocks(runs: Vec<Run>, media_box: [f32; 4]) -> Vec<Block> {
     let height = media_box[3] - media_box[1];
     let top = media_box[3] - FURNITURE_BAND * height;
     let bottom = media_box[1] + FURNITURE_BAND * height;
-    let runs: Vec<Run> = runs.into_iter().filter(|r| r.y <= top && r.y >= bottom).collect();
+    let in_band = |r: &Run| r.y > top || r.y < bottom;
+    let ys: Vec<f32> = runs.iter().map(|r| r.y).collect();
+    // Furniture stands apart: a line in a band with another line as close as lines of text
+    // are to each other (a page printed with narrow margins) is text.
+    let apart = |r: &Run| ys.iter().map(|y| (y - r.y).abs()).all(|dy| dy < 0.3 * r.size || dy > 1.6 * r.size);
+    let runs: Vec<Run> = runs.into_iter().filter(|r| !(in_band(r) && apart(r))).collect();
     if runs.is_empty() {
         return Vec::new();
     }
@@ -255,5 +260,15 @@ mod tests {
         let text: Vec<String> =
             blocks.iter().map(|b| b.lines.iter().map(|l| l.text.as_str()).collect::<Vec<_>>().join("|")).collect();
         assert_eq!(text, ["left one is a long line of text|left two is a long line of text", "right one|right two"]);
+    }
+
+    #[test]
+    fn text_printed_into_the_margin_bands_is_kept_where_it_runs_on_with_the_body() {
+        let mut heading = run("MALI: TIER 2", 50.0, 760.0);
+        heading.bold = true;
+        let runs = vec![heading, run("The Government of Mali", 50.0, 746.0), run("does not fully meet", 50.0, 735.0)];
+        let blocks = blocks(runs, [0.0, 0.0, 612.0, 792.0]);
+        let lines: Vec<&str> = blocks.iter().flat_map(|b| &b.lines).map(|l| l.text.as_str()).collect();
+        assert_eq!(lines, ["MALI: TIER 2", "The Government of Mali", "does not fully meet"]);
     }
 }
