@@ -11,7 +11,7 @@ use regex::Regex;
 use tip_model::pb::Tier;
 use tip_model::{CountryRegistry, parse_tier};
 
-use super::page::{Block, starts_with_bullet};
+use super::page::{Block, Line, starts_with_bullet};
 use crate::extract::{ExtractedNarrative, Extraction, ListedPlacement, Origin};
 
 /// A narrative heading: "MALI: TIER 2 WATCH LIST", "SPECIAL CASE: YEMEN", "MALI (Tier 2)".
@@ -118,11 +118,23 @@ impl Assembler {
     }
 
     fn block(&mut self, page: u32, block: Block, body: f32) {
-        let text = block.lines.iter().map(|l| l.text.as_str()).collect::<Vec<_>>().join(" ");
+        let joined = |lines: &[Line]| lines.iter().map(|l| l.text.as_str()).collect::<Vec<_>>().join(" ");
+        let text = joined(&block.lines);
         let bold = block.bold();
-        if bold && NARRATIVE_HEADING.is_match(&text) {
+        // The heading's lines: the whole bold block, or its first lines where a bold head of the
+        // same size follows without a gap.
+        let heading_lines =
+            (1..=block.lines.len()).rev().find(|&n| bold && NARRATIVE_HEADING.is_match(&joined(&block.lines[..n])));
+        if let Some(n) = heading_lines {
             self.finish_part();
-            self.part = Some(Part::Narrative(Draft { heading: text, first: page, last: page, items: Vec::new() }));
+            let rest = &block.lines[n..];
+            let items = if rest.is_empty() {
+                Vec::new()
+            } else {
+                vec![Item { heading: true, lines: rest.iter().map(|l| l.text.clone()).collect(), open_end: false }]
+            };
+            let heading = joined(&block.lines[..n]);
+            self.part = Some(Part::Narrative(Draft { heading, first: page, last: page, items }));
             return;
         }
         if bold && block.size() >= body * CHAPTER_SCALE {
@@ -433,6 +445,34 @@ mod tests {
         for other in ["TIER 2 WATCH LIST", "TIER PLACEMENTS", "PROSECUTION", "RECOMMENDATIONS FOR MALI:"] {
             assert!(!NARRATIVE_HEADING.is_match(other), "{other}");
         }
+    }
+
+    fn line(text: &str, size: f32, bold: bool) -> Line {
+        Line { text: text.to_owned(), x0: 50.0, x1: 200.0, y: 700.0, size, bold }
+    }
+
+    #[test]
+    fn a_heading_block_with_a_section_head_under_it_starts_a_narrative() {
+        let mut assembler = Assembler::new(None);
+        let block = |lines: Vec<Line>| Block { lines, at_column_top: false, open_end: false };
+        assembler.page(
+            7,
+            vec![
+                block(vec![
+                    line("MALI: TIER 2 WATCH", 10.0, true),
+                    line("LIST", 10.0, true),
+                    line("PROSECUTION", 10.0, true),
+                ]),
+                block(vec![line("The government increased", 10.0, false), line("its efforts.", 10.0, false)]),
+            ],
+        );
+        let extraction = assembler.finish();
+        assert_eq!(extraction.narratives.len(), 1);
+        assert_eq!(
+            extraction.narratives[0].text,
+            "MALI: TIER 2 WATCH LIST\n\nPROSECUTION\n\nThe government increased its efforts.\n"
+        );
+        assert_eq!(extraction.narratives[0].origin.pages, Some(7..=7));
     }
 
     #[test]
