@@ -263,6 +263,44 @@ fn corrupt_pdfs_say_what_is_damaged_and_where() {
     }
 }
 
+/// A PDF of the given objects (numbered from 1; the first is the catalog), with its xref table.
+fn raw_pdf(objects: &[String]) -> Vec<u8> {
+    let mut out = b"%PDF-1.4\n".to_vec();
+    let mut offsets = Vec::new();
+    for (index, object) in objects.iter().enumerate() {
+        offsets.push(out.len());
+        out.extend_from_slice(format!("{} 0 obj\n{object}\nendobj\n", index + 1).as_bytes());
+    }
+    let xref = out.len();
+    out.extend_from_slice(format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes());
+    for offset in offsets {
+        out.extend_from_slice(format!("{offset:010} 00000 n \n").as_bytes());
+    }
+    let trailer = format!("trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n", objects.len() + 1);
+    out.extend_from_slice(trailer.as_bytes());
+    out
+}
+
+#[test]
+fn a_page_whose_forms_draw_each_other_without_end_says_so() {
+    // A form that draws itself twenty times: twenty to the eighth power draws, nesting cut at eight.
+    let draws = "/Fm Do ".repeat(20);
+    let pdf = raw_pdf(&[
+        "<< /Type /Catalog /Pages 2 0 R >>".to_owned(),
+        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_owned(),
+        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /XObject << /Fm 5 0 R >> >> /Contents 4 0 R >>"
+            .to_owned(),
+        format!("<< /Length {} >>\nstream\n{draws}\nendstream", draws.len() + 1),
+        format!(
+            "<< /Type /XObject /Subtype /Form /BBox [0 0 10 10] /Resources << /XObject << /Fm 5 0 R >> >> /Length {} >>\nstream\n{draws}\nendstream",
+            draws.len() + 1
+        ),
+    ]);
+    let error = error_of(&pdf);
+    assert_eq!(error.location, "page 1");
+    assert!(error.message.contains("operations"), "{error}");
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
 

@@ -74,11 +74,17 @@ pub(super) struct Interpreter<'d> {
     pub runs: Vec<Run>,
     /// Whether the page draws an image (to tell a scan from an empty page).
     pub has_image: bool,
+    /// Operations left to run on this page: forms that draw each other many times over would
+    /// otherwise multiply the work without bound.
+    budget: usize,
 }
+
+/// Operations a page may run, forms included (a real page has some thousands).
+const MAX_OPERATIONS: usize = 1_000_000;
 
 impl<'d> Interpreter<'d> {
     pub fn new(doc: &'d Document, fonts: &'d mut FontCache) -> Self {
-        Interpreter { doc, fonts, runs: Vec::new(), has_image: false }
+        Interpreter { doc, fonts, runs: Vec::new(), has_image: false, budget: MAX_OPERATIONS }
     }
 
     /// Reads a content stream with its resources.
@@ -104,6 +110,9 @@ impl<'d> Interpreter<'d> {
         let mut tlm = IDENTITY;
         for operation in Content::decode_iter(content) {
             let operation = operation.map_err(|e| ContentError(format!("the content stream is damaged: {e}")))?;
+            self.budget = self.budget.checked_sub(1).ok_or_else(|| {
+                ContentError(format!("the page draws more than {MAX_OPERATIONS} operations (forms drawing forms?)"))
+            })?;
             let operands = &operation.operands;
             let num = |i: usize| operands.get(i).and_then(|o| o.as_float().ok()).unwrap_or(0.0);
             match operation.operator.as_str() {

@@ -51,7 +51,7 @@ impl Font {
             if let Some(widths) = resolve(doc, dict.get(b"Widths").ok()).and_then(|o| o.as_array().ok()) {
                 for (i, w) in widths.iter().enumerate() {
                     if let Some(w) = number(doc, Some(w)) {
-                        font.widths.insert(first + i as u32, w);
+                        font.widths.insert(first.saturating_add(i as u32), w);
                     }
                 }
             }
@@ -128,7 +128,7 @@ fn cid_widths(doc: &Document, cid_font: &Dictionary) -> HashMap<u32, f32> {
             Some(Object::Array(list)) => {
                 for (k, w) in list.iter().enumerate() {
                     if let Some(w) = number(doc, Some(w)) {
-                        widths.insert(first + k as u32, w);
+                        widths.insert(first.saturating_add(k as u32), w);
                     }
                 }
                 i += 2;
@@ -138,7 +138,7 @@ fn cid_widths(doc: &Document, cid_font: &Dictionary) -> HashMap<u32, f32> {
                     break;
                 };
                 // A range is bounded so that a hostile /W cannot fill memory.
-                for code in first..=(last as u32).min(first + 0xFFFF) {
+                for code in first..=(last as u32).min(first.saturating_add(0xFFFF)) {
                     widths.insert(code, w);
                 }
                 i += 3;
@@ -306,6 +306,9 @@ fn glyph_char(name: &[u8]) -> Option<char> {
 fn parse_cmap(data: &[u8]) -> HashMap<u32, String> {
     let tokens = cmap_tokens(data);
     let mut map = HashMap::new();
+    // Entries a CMap may make (two-byte codes need at most 65,536): a hostile one with many
+    // long ranges must not fill memory.
+    let mut budget: usize = 1 << 18;
     let mut i = 0;
     while i < tokens.len() {
         match tokens[i] {
@@ -326,6 +329,8 @@ fn parse_cmap(data: &[u8]) -> HashMap<u32, String> {
                     match tokens.get(i + 2) {
                         Some(CmapToken::Hex(dst)) => {
                             let base: Vec<u16> = utf16_units(dst);
+                            let hi = hi.min(lo.saturating_add(u32::try_from(budget).unwrap_or(u32::MAX)));
+                            budget = budget.saturating_sub(hi.saturating_sub(lo) as usize + 1);
                             for (k, code) in (lo..=hi).enumerate() {
                                 let mut units = base.clone();
                                 if let Some(last) = units.last_mut() {
