@@ -52,6 +52,20 @@ fn chromium_report() -> Option<&'static [u8]> {
     .as_deref()
 }
 
+/// One narrative printed by chromium (Type0 fonts, ToUnicode CMaps), for damaging.
+fn chromium_narrative() -> Option<&'static [u8]> {
+    static PDF: OnceLock<Option<Vec<u8>>> = OnceLock::new();
+    PDF.get_or_init(|| {
+        let mali = records().iter().find(|r| r.key == "MALI").expect("Mali");
+        let html = pdf_fixtures::chromium::report_html(&narrative_blocks(mali, HeadingStyle::Colon));
+        let work = std::env::temp_dir().join(format!("tip-atlas-pdf-narrative-{}", std::process::id()));
+        let pdf = pdf_fixtures::chromium::print_to_pdf(&html, &work);
+        let _ = std::fs::remove_dir_all(&work);
+        pdf
+    })
+    .as_deref()
+}
+
 /// Words of a text, letters and digits only, for comparing what was read with the source.
 fn words(text: &str) -> HashMap<String, usize> {
     let mut counts = HashMap::new();
@@ -213,6 +227,20 @@ fn a_one_narrative_pdf_gives_its_narrative() {
     assert!(extraction.placements.is_empty() && extraction.notes.is_empty(), "{:?}", extraction.notes);
 }
 
+#[test]
+fn a_one_narrative_pdf_printed_by_chromium_gives_its_narrative() {
+    let Some(pdf) = chromium_narrative() else { return };
+    let extraction = extract(pdf).expect("the narrative reads");
+    assert_eq!(extraction.narratives.len(), 1);
+    let text = &extraction.narratives[0].text;
+    assert!(text.starts_with("MALI: TIER 2 WATCH LIST\n\nThe Government of Mali"), "{text:.60}");
+    let parsed = parse_document(text.as_bytes(), &Hints { year: Some(2018), ..Hints::default() });
+    assert_eq!(
+        (parsed.report.country.as_str(), parsed.report.tier()),
+        ("countries/MLI", tip_model::pb::Tier::Tier2WatchList)
+    );
+}
+
 fn error_of(bytes: &[u8]) -> tip_ingest::extract::ExtractError {
     extract(bytes).expect_err("the PDF must not read")
 }
@@ -311,6 +339,17 @@ proptest! {
         framed.extend_from_slice(&bytes);
         framed.extend_from_slice(b"\n%%EOF\n");
         let _ = extract(&framed);
+    }
+
+    #[test]
+    fn damaged_chromium_narratives_never_panic(at in 0usize..1_000_000, len in 1usize..64, fill in any::<u8>()) {
+        if let Some(pdf) = chromium_narrative() {
+            let mut pdf = pdf.to_vec();
+            let at = at % pdf.len();
+            let end = (at + len).min(pdf.len());
+            pdf[at..end].iter_mut().for_each(|b| *b = fill);
+            let _ = extract(&pdf);
+        }
     }
 
     #[test]
