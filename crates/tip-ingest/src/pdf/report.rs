@@ -24,6 +24,15 @@ static NARRATIVE_HEADING: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 static YEAR: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\b(19[89]\d|20\d\d)\b").unwrap());
+/// The report's title with its year: "2018 Trafficking in Persons Report", "2023 Trafficking in
+/// Persons Report: Mali", "Trafficking in Persons Report, June 2018" (a title, not a sentence
+/// that cites a report).
+static REPORT_TITLE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)^(?:(?:19|20)\d\d\s+trafficking\s+in\s+persons\s+report\b.{0,40}|trafficking\s+in\s+persons\s+report\W{1,3}(?:[a-z]{3,9}\s+)?(?:19|20)\d\d)$").unwrap()
+});
+/// A cover's date line: "JUNE 2018", "June 2018", "2018".
+static COVER_DATE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^(?:[A-Za-z]{3,9}\s+)?(?:19[89]\d|20\d\d)$").unwrap());
 
 /// What a chapter title is, compared with the body text.
 const CHAPTER_SCALE: f32 = 1.5;
@@ -266,17 +275,22 @@ impl Assembler {
         text
     }
 
+    /// The report year: from the document title ("2018 Trafficking in Persons Report"), or from
+    /// a line of the first two pages that names the report with a year, or that is a date
+    /// alone ("JUNE 2018") on a page that names the report (a cover). A year in the text of a
+    /// narrative ("in 2017") is never taken.
     pub fn finish(mut self) -> Extraction {
         self.finish_part();
-        let from_title = self.title.as_deref().filter(|t| t.to_lowercase().contains("trafficking")).and_then(year_in);
-        let from_cover = || {
-            self.front_text
-                .to_uppercase()
-                .contains("TRAFFICKING IN PERSONS")
-                .then(|| year_in(&self.front_text))
-                .flatten()
+        let title_year = |line: &str| REPORT_TITLE.captures(line.trim()).and_then(|c| year_in(c.get(0)?.as_str()));
+        let from_title = self.title.as_deref().and_then(title_year);
+        let cover = self.front_text.to_uppercase().contains("TRAFFICKING IN PERSONS REPORT");
+        let from_front = || {
+            self.front_text.lines().find_map(|line| {
+                title_year(line)
+                    .or_else(|| cover.then(|| line.trim()).filter(|l| COVER_DATE.is_match(l)).and_then(year_in))
+            })
         };
-        self.extraction.report_year = from_title.or_else(from_cover);
+        self.extraction.report_year = from_title.or_else(from_front);
         self.extraction
     }
 }
@@ -473,6 +487,21 @@ mod tests {
             "MALI: TIER 2 WATCH LIST\n\nPROSECUTION\n\nThe government increased its efforts.\n"
         );
         assert_eq!(extraction.narratives[0].origin.pages, Some(7..=7));
+    }
+
+    #[test]
+    fn the_report_year_comes_from_the_title_or_the_cover_never_from_narrative_text() {
+        let year = |title: Option<&str>, front: &str| {
+            let mut assembler = Assembler::new(title.map(str::to_owned));
+            assembler.front_text = front.to_owned();
+            assembler.finish().report_year
+        };
+        assert_eq!(year(Some("2018 Trafficking in Persons Report"), ""), Some(2018));
+        assert_eq!(year(None, "TRAFFICKING IN PERSONS REPORT\nJUNE 2018\n"), Some(2018));
+        assert_eq!(year(None, "2023 Trafficking in Persons Report: Mali\nMALI (Tier 2)\n"), Some(2023));
+        assert_eq!(year(None, "MALI: TIER 2\nIn 2017 the Trafficking in Persons Report office said\n"), None);
+        assert_eq!(year(None, "MALI: TIER 2\nas the 2017 Trafficking in Persons Report noted,\n"), None);
+        assert_eq!(year(Some("Mali"), "MALI: TIER 2\nJUNE 2018\n"), None);
     }
 
     #[test]
