@@ -6,6 +6,7 @@ mod diagnostics;
 pub mod extract;
 mod layout;
 mod parse;
+pub mod pdf;
 mod recommendations;
 pub mod similarity;
 mod statements;
