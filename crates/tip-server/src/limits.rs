@@ -24,7 +24,7 @@ use std::time::Duration;
 use bytes::{Buf, Bytes, BytesMut};
 use http::{HeaderMap, Request, Response};
 use http_body::Body as _;
-use tokio::sync::{Semaphore, SemaphorePermit};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, SemaphorePermit};
 use tonic::Code;
 use tonic::body::Body;
 use tonic_types::{ErrorDetails, StatusExt};
@@ -63,7 +63,7 @@ pub struct RequestLimitsLayer {
 
 struct Shared {
     limits: RequestLimits,
-    permits: Semaphore,
+    permits: Arc<Semaphore>,
     /// Bytes of request messages read ahead, before their request holds a permit: bounded, so
     /// that many slow senders cannot fill the memory.
     read_ahead: Semaphore,
@@ -75,7 +75,7 @@ const READ_AHEAD_MESSAGES: usize = 4;
 impl RequestLimitsLayer {
     /// Enforces `limits`.
     pub fn new(limits: RequestLimits) -> Self {
-        let permits = Semaphore::new(limits.max_in_flight);
+        let permits = Arc::new(Semaphore::new(limits.max_in_flight));
         let read_ahead = Semaphore::new(READ_AHEAD_MESSAGES * limits.max_message);
         Self { shared: Arc::new(Shared { limits, permits, read_ahead }) }
     }
@@ -169,18 +169,34 @@ where
     let permit = if path.starts_with(HEALTH_PATH_PREFIX) {
         None
     } else {
-        match shared.permits.try_acquire() {
-            Ok(permit) => Some(permit),
+        match shared.permits.clone().try_acquire_owned() {
+            Ok(permit) => Some(Arc::new(permit)),
             Err(_) => return Ok(shed("the server is at its limit of requests in flight; retry shortly")),
         }
     };
     // From here on, the message counts as a request in flight.
     drop(read_ahead);
     // The permit is held until the response head is ready; a stream's body is not counted, so
-    // long-lived watchers do not starve unary calls.
-    let response = inner.call(Request::from_parts(parts, body)).await.map(oversized_as_resource_exhausted);
-    drop(permit);
-    response
+    // long-lived watchers do not starve unary calls. Blocking work the handler starts holds a
+    // clone of it (see [`request_permit`]) until that work ends, even past the request's end.
+    let call = inner.call(Request::from_parts(parts, body));
+    let response = match permit {
+        Some(permit) => REQUEST_PERMIT.scope(permit, call).await,
+        None => call.await,
+    };
+    response.map(oversized_as_resource_exhausted)
+}
+
+tokio::task_local! {
+    /// The in-flight permit of the request whose handler runs in this task.
+    static REQUEST_PERMIT: Arc<OwnedSemaphorePermit>;
+}
+
+/// The in-flight permit of the request being handled, for blocking work to hold until it ends:
+/// a query still running after its request timed out keeps counting against the limit. None
+/// outside a request's handler (streams' bodies, start-up, health).
+pub fn request_permit() -> Option<Arc<OwnedSemaphorePermit>> {
+    REQUEST_PERMIT.try_with(Arc::clone).ok()
 }
 
 fn shed(message: &str) -> Response<Body> {

@@ -7,10 +7,10 @@ use tip_model::names::parse_country_name;
 use tip_model::pb::{self, Region, ReportView};
 use tip_model::{Iso3, ReportName, ReportYear};
 
-use crate::query_fields::{COUNTRY_FIELDS, REPORT_FIELDS, compiled_query};
 use crate::error::ApiError;
-use crate::query_fields::SqlFilter;
 use crate::page_token::page_size;
+use crate::query_fields::SqlFilter;
+use crate::query_fields::{COUNTRY_FIELDS, REPORT_FIELDS, compiled_query};
 
 /// The default and the largest page size of the list calls.
 const LIST_PAGE_SIZES: (u64, u64) = (50, 1000);
@@ -105,6 +105,7 @@ impl TryFrom<pb::SearchReportsRequest> for SearchQuery {
         if request.query.len() > MAX_QUERY_BYTES {
             return Err(ApiError::invalid("query", format!("the query is longer than {MAX_QUERY_BYTES} bytes")));
         }
+        super::search_cost::check(&request.query).map_err(|limit| ApiError::invalid("query", limit))?;
         let (filter, _) = compiled_query(&request.filter, "", REPORT_FIELDS, "iso3 ASC")?;
         let query = format!("search|{}|{}", request.query, request.filter);
         let page = PageRequest::new(query, request.page_size, request.page_token, SEARCH_PAGE_SIZES)?;
