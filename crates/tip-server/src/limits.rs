@@ -408,6 +408,30 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn blocking_work_holding_the_request_permit_counts_until_it_ends() {
+        let (keep, kept) = std::sync::mpsc::channel();
+        let inner = tower::service_fn(move |_request: Request<Body>| {
+            let keep = keep.clone();
+            async move {
+                // As `catalog::blocking` does: the work outlives the reply.
+                keep.send(request_permit()).unwrap();
+                Ok::<_, std::convert::Infallible>(Response::new(Body::empty()))
+            }
+        });
+        let mut service = RequestLimitsLayer::new(limits(1)).layer(inner);
+        let answered = service.call(request("/tip.v1.ReportService/GetReport", 1)).await.unwrap();
+        assert_eq!(grpc_status(&answered), None);
+        let still_working = kept.recv().unwrap();
+        assert!(still_working.is_some(), "the handler sees its request's permit");
+        let shed = service.call(request("/tip.v1.ReportService/GetReport", 1)).await.unwrap();
+        assert_eq!(grpc_status(&shed), Some(Code::Unavailable), "the work still counts");
+        drop(still_working);
+        let after = service.call(request("/tip.v1.ReportService/GetReport", 1)).await.unwrap();
+        assert_eq!(grpc_status(&after), None, "the permit came back when the work ended");
+        assert!(kept.recv().unwrap().is_some());
+    }
+
+    #[tokio::test]
     async fn bytes_read_ahead_share_a_budget() {
         let inner = tower::service_fn(|_request: Request<Body>| async {
             Ok::<_, std::convert::Infallible>(Response::new(Body::empty()))
