@@ -19,7 +19,7 @@ use std::sync::atomic::AtomicU64;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use prost::Message;
-use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
+use rusqlite::{Connection, ErrorCode, OpenFlags, Transaction, TransactionBehavior};
 use tip_model::pb::{Report, Tier};
 use tip_model::{Iso3, ReportName};
 use tokio::sync::watch;
@@ -180,6 +180,10 @@ enum Mode {
     ReadWrite,
     /// SQLITE_OPEN_READ_ONLY: no migration, no write, the file never written.
     ReadOnly,
+    /// Read-only, and SQLite told that nobody writes the file (`immutable=1`): for a file in a
+    /// folder the process may not write, where SQLite cannot create the WAL's shared-memory file
+    /// that locking needs.
+    Immutable,
 }
 
 impl Store {
@@ -197,7 +201,20 @@ impl Store {
     /// Opens the existing database at `path` for reading only: nothing is migrated or written,
     /// so a file the process may not write serves as well. Its schema must be this release's.
     pub fn open_read_only(path: &Path) -> Result<Self> {
-        let connection = open_connection(path, Mode::ReadOnly)?;
+        let (mode, connection) = match open_connection(path, Mode::ReadOnly).and_then(readable) {
+            Ok(connection) => (Mode::ReadOnly, connection),
+            Err(StoreError::Sqlite(error))
+                if matches!(error.sqlite_error_code(), Some(ErrorCode::ReadOnly | ErrorCode::CannotOpen)) =>
+            {
+                tracing::warn!(
+                    %error,
+                    "the database's folder is not writable, so SQLite cannot lock it for reading: serving it as \
+                     immutable, which assumes no other process writes it meanwhile"
+                );
+                (Mode::Immutable, open_connection(path, Mode::Immutable).and_then(readable)?)
+            }
+            Err(error) => return Err(error),
+        };
         let found: i64 = connection.query_row("PRAGMA user_version", [], |row| row.get(0))?;
         let known = SCHEMA_VERSION;
         if found > known {
@@ -206,7 +223,7 @@ impl Store {
         if found < known {
             return Err(StoreError::OlderSchema { found, known });
         }
-        Self::with_writer(path, Mode::ReadOnly, connection)
+        Self::with_writer(path, mode, connection)
     }
 
     fn with_writer(path: &Path, mode: Mode, writer: Connection) -> Result<Self> {
@@ -225,7 +242,7 @@ impl Store {
 
     /// Whether the store was opened read-only.
     pub fn is_read_only(&self) -> bool {
-        self.mode == Mode::ReadOnly
+        self.mode != Mode::ReadWrite
     }
 
     /// Follows whether the store can take writes: false after a write failed for a reason that
@@ -268,12 +285,27 @@ fn file_identity(path: &Path) -> Result<(u64, u64)> {
     Ok((metadata.dev(), metadata.ino()))
 }
 
+/// `connection` once it has read the schema: a read-only connection finds out only then whether
+/// it can take the locks a read needs.
+fn readable(connection: Connection) -> Result<Connection> {
+    connection.query_row("SELECT count(*) FROM sqlite_master", [], |row| row.get::<_, i64>(0))?;
+    Ok(connection)
+}
+
 fn open_connection(path: &Path, mode: Mode) -> Result<Connection> {
-    if mode == Mode::ReadOnly {
-        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-        let connection = Connection::open_with_flags(path, flags)?;
-        connection.execute_batch("PRAGMA busy_timeout = 5000;")?;
-        return Ok(connection);
+    let read_only = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    match mode {
+        Mode::ReadWrite => {}
+        Mode::ReadOnly => {
+            let connection = Connection::open_with_flags(path, read_only)?;
+            connection.execute_batch("PRAGMA busy_timeout = 5000;")?;
+            return Ok(connection);
+        }
+        Mode::Immutable => {
+            let path = path.to_string_lossy().replace('%', "%25").replace('?', "%3f").replace('#', "%23");
+            let uri = format!("file:{path}?immutable=1");
+            return Ok(Connection::open_with_flags(uri, read_only | OpenFlags::SQLITE_OPEN_URI)?);
+        }
     }
     let connection = Connection::open(path)?;
     // WAL lets readers run beside the writer; NORMAL syncs at checkpoints, which keeps every
