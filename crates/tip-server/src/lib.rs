@@ -18,7 +18,7 @@ mod trailers;
 
 use std::collections::HashSet;
 use std::future::Future;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -231,8 +231,12 @@ pub async fn serve(
     config: &ServeConfig,
     shutdown: impl Future<Output = ()> + Send,
 ) -> Result<(), ServeError> {
-    let store = if config.read_only { Store::open_read_only(&config.db) } else { Store::open(&config.db) };
-    let store = Arc::new(store.map_err(error::ApiError::from)?);
+    let store = if config.read_only {
+        open_read_only(&config.db).await?
+    } else {
+        Store::open(&config.db).map_err(error::ApiError::from)?
+    };
+    let store = Arc::new(store);
     if let Some(max_bytes) = config.max_db_bytes {
         store.limit_size(max_bytes).map_err(error::ApiError::from)?;
     }
@@ -351,6 +355,19 @@ pub async fn serve(
     };
     loader.abort();
     result
+}
+
+/// The store of a read-only server: an existing database opened read-only, never written; a
+/// missing one is first created with the bundled data, as a writable server would load it.
+async fn open_read_only(db: &Path) -> Result<Store, error::ApiError> {
+    if !db.exists() {
+        let path = db.to_owned();
+        let create = move || seeds::load_bundled(&Store::open(&path)?);
+        tokio::task::spawn_blocking(create)
+            .await
+            .map_err(|join| error::ApiError::Internal(format!("creating the database failed: {join}")))??;
+    }
+    Ok(Store::open_read_only(db)?)
 }
 
 /// Reports IngestService NOT_SERVING while the store cannot take writes, SERVING again once a
