@@ -30,10 +30,8 @@ impl Interrupt {
     /// Runs `work` on this thread with this flag as its request's: the store's queries inside it
     /// stop when the flag is set.
     pub fn run<T>(self, work: impl FnOnce() -> T) -> T {
-        let previous = REQUEST.with(|current| current.replace(Some(self)));
-        let result = work();
-        REQUEST.with(|current| current.replace(previous));
-        result
+        let _restore = Restore(REQUEST.with(|current| current.replace(Some(self))));
+        work()
     }
 
     /// A guard that sets the flag when dropped: held by the request's future, it stops the
@@ -49,6 +47,17 @@ pub struct InterruptOnDrop(Interrupt);
 impl Drop for InterruptOnDrop {
     fn drop(&mut self) {
         self.0.interrupt();
+    }
+}
+
+/// Puts back the thread's previous request interrupt, even if the work panicked: the pool's
+/// threads run other work next.
+struct Restore(Option<Interrupt>);
+
+impl Drop for Restore {
+    fn drop(&mut self) {
+        let previous = self.0.take();
+        REQUEST.with(|current| current.replace(previous));
     }
 }
 
