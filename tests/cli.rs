@@ -113,6 +113,7 @@ fn ingest_is_idempotent_and_export_gives_ndjson_and_csv() {
     assert_eq!(names, expected);
 }
 
+
 #[test]
 fn coverage_counts_the_bundled_placements_per_year_and_names_the_gaps() {
     let folder = tempfile::tempdir().unwrap();
