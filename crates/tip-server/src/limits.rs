@@ -5,7 +5,8 @@
 //!   INVALID_ARGUMENT;
 //! - time: the request message of a method that takes one must arrive within the body-read
 //!   deadline, and the response head within the request timeout, else DEADLINE_EXCEEDED;
-//! - concurrency: a server-wide cap on requests in flight, a permit held until the response head.
+//! - concurrency: a server-wide cap on requests in flight, a permit held until the response head,
+//!   and by the blocking store work the request started until that work ends.
 //!   A method that takes one message takes its permit once that message has arrived, so streams
 //!   that never send one hold none (a method that takes a stream answers its head at once, before
 //!   any message); health checks take none at all. Over the cap: UNAVAILABLE with a RetryInfo
