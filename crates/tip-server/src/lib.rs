@@ -118,7 +118,8 @@ pub struct ServeConfig {
     pub db: PathBuf,
     /// With a token, IngestService requires `authorization: Bearer TOKEN`.
     pub auth_token: Option<String>,
-    /// Serve no IngestService at all.
+    /// Serve no IngestService at all, and open the database read-only: never migrated or
+    /// written (a missing one is first created with the bundled data).
     pub read_only: bool,
     /// The longest from a request's headers to its response head (for a stream: its first
     /// reply); clients' shorter deadlines are honoured too.

@@ -40,7 +40,8 @@ enum Command {
         /// Read the token of --auth-token from this file (its first line).
         #[arg(long, conflicts_with = "auth_token")]
         auth_token_file: Option<PathBuf>,
-        /// Serve no IngestService: the data can only be read.
+        /// Serve no IngestService, and open the database file read-only: it is never migrated or
+        /// written, so a file the server may not write serves as well.
         #[arg(long)]
         read_only: bool,
         /// The longest a request may run before its reply starts, in seconds.
