@@ -39,7 +39,7 @@ fn win_ansi(c: char) -> u8 {
     ];
     match c as u32 {
         0x20..=0x7E | 0xA0..=0xFF => c as u8,
-        _ => HIGH.iter().position(|&h| h == c).map_or(b'?', |i| 0x80 + i as u8),
+        _ => HIGH.iter().position(|&h| h == c).and_then(|i| u8::try_from(0x80 + i).ok()).unwrap_or(b'?'),
     }
 }
 
@@ -337,7 +337,7 @@ fn noise(len: usize) -> Vec<u8> {
             state ^= state << 13;
             state ^= state >> 7;
             state ^= state << 17;
-            state as u8
+            state.to_le_bytes()[0]
         })
         .collect()
 }
@@ -363,7 +363,7 @@ fn serialize_pages(pages: &[Page], options: &Options, furnished: bool) -> Vec<u8
     let regular = object_in(&mut out, &mut offsets, font("Helvetica").as_bytes());
     let bold = object_in(&mut out, &mut offsets, font("Helvetica-Bold").as_bytes());
     let image = (options.image_bytes > 0).then(|| {
-        let side = ((options.image_bytes / 3) as f64).sqrt() as usize;
+        let side = (options.image_bytes / 3).isqrt();
         let data = noise(side * side * 3);
         let mut body = format!(
             "<< /Type /XObject /Subtype /Image /Width {side} /Height {side} /ColorSpace /DeviceRGB /BitsPerComponent 8 /Length {} >>\nstream\n",

@@ -1,5 +1,8 @@
 //! The domain error of the service, and its one mapping to a gRPC `Status` with rich details.
 
+use std::time::Duration;
+
+use rusqlite::ErrorCode;
 use tip_model::pb::Diagnostic;
 use tonic::{Code, Status};
 use tonic_types::{ErrorDetails, FieldViolation, StatusExt};
@@ -19,7 +22,9 @@ pub enum ApiError {
     /// The named resource does not exist: NOT_FOUND with ResourceInfo.
     #[error("{resource_type} {name:?} not found")]
     NotFound { resource_type: &'static str, name: String },
-    /// The store failed: INTERNAL, with the cause logged and not sent.
+    /// The store failed: RESOURCE_EXHAUSTED when it is full, UNAVAILABLE (with RetryInfo) when
+    /// it is locked, replaced or the query was stopped, else INTERNAL with the cause logged and
+    /// not sent.
     #[error("storage failure: {0}")]
     Storage(#[from] StoreError),
     /// A bug of the server: INTERNAL, with the cause logged and not sent.
@@ -68,10 +73,71 @@ impl From<ApiError> for Status {
                 message,
                 ErrorDetails::with_resource_info(resource_type, name, "", "no such resource"),
             ),
-            ApiError::Storage(_) | ApiError::Internal(_) => {
+            ApiError::Storage(store) => storage_status(&store),
+            ApiError::Internal(_) => {
                 tracing::error!(error = %message, "request failed inside the server");
                 Status::internal("the server failed; its log has the cause")
             }
         }
+    }
+}
+
+/// How long a client is asked to wait before it retries a write the store could not take now.
+const STORE_RETRY_AFTER: Duration = Duration::from_secs(1);
+
+/// The status of a store failure: what the client can do about it decides the code.
+fn storage_status(error: &StoreError) -> Status {
+    let retry = |message: &str| {
+        Status::with_error_details(Code::Unavailable, message, ErrorDetails::with_retry_info(Some(STORE_RETRY_AFTER)))
+    };
+    let code = match error {
+        StoreError::Sqlite(cause) => cause.sqlite_error_code(),
+        StoreError::FileReplaced { .. } => {
+            tracing::error!(%error, "write refused");
+            return retry(
+                "the database file was deleted or replaced under the server: writes are refused until it restarts",
+            );
+        }
+        _ => None,
+    };
+    match code {
+        Some(ErrorCode::DiskFull) => {
+            tracing::error!(%error, "write refused");
+            Status::resource_exhausted("the database is full: nothing was stored")
+        }
+        Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => {
+            tracing::warn!(%error, "the database stayed locked past the busy timeout");
+            retry("the database is locked by another writer; retry shortly")
+        }
+        Some(ErrorCode::OperationInterrupted) => {
+            retry("the query was stopped: the request ended or the server is stopping")
+        }
+        _ => {
+            tracing::error!(%error, "request failed inside the server");
+            Status::internal("the server failed; its log has the cause")
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sqlite(code: std::os::raw::c_int) -> ApiError {
+        ApiError::Storage(StoreError::Sqlite(rusqlite::Error::SqliteFailure(rusqlite::ffi::Error::new(code), None)))
+    }
+
+    #[test]
+    fn store_failures_map_to_what_the_client_can_do() {
+        use rusqlite::ffi;
+        assert_eq!(Status::from(sqlite(ffi::SQLITE_FULL)).code(), Code::ResourceExhausted);
+        for retryable in [ffi::SQLITE_BUSY, ffi::SQLITE_LOCKED, ffi::SQLITE_INTERRUPT] {
+            let status = Status::from(sqlite(retryable));
+            assert_eq!(status.code(), Code::Unavailable);
+            assert!(status.get_error_details().retry_info().is_some());
+        }
+        let replaced = ApiError::Storage(StoreError::FileReplaced { path: "tip.sqlite".into() });
+        assert_eq!(Status::from(replaced).code(), Code::Unavailable);
+        assert_eq!(Status::from(sqlite(ffi::SQLITE_CORRUPT)).code(), Code::Internal);
     }
 }

@@ -18,7 +18,7 @@ mod trailers;
 
 use std::collections::HashSet;
 use std::future::Future;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -118,7 +118,8 @@ pub struct ServeConfig {
     pub db: PathBuf,
     /// With a token, IngestService requires `authorization: Bearer TOKEN`.
     pub auth_token: Option<String>,
-    /// Serve no IngestService at all.
+    /// Serve no IngestService at all, and open the database read-only: never migrated or
+    /// written (a missing one is first created with the bundled data).
     pub read_only: bool,
     /// The longest from a request's headers to its response head (for a stream: its first
     /// reply); clients' shorter deadlines are honoured too.
@@ -146,6 +147,9 @@ pub struct ServeConfig {
     /// Reports, and search pages, kept for repeated requests while the data is unchanged; 0
     /// keeps none.
     pub cache_entries: usize,
+    /// Cap the database file at about this many bytes: writes past it are refused with
+    /// RESOURCE_EXHAUSTED, as on a full disk.
+    pub max_db_bytes: Option<u64>,
 }
 
 /// The PEM files of a TLS identity.
@@ -197,6 +201,7 @@ impl ServeConfig {
             max_message: Self::DEFAULT_MAX_MESSAGE,
             tls: None,
             cache_entries: Self::DEFAULT_CACHE_ENTRIES,
+            max_db_bytes: None,
         }
     }
 }
@@ -218,33 +223,53 @@ fn served_services(read_only: bool) -> Vec<&'static str> {
 
 /// Opens the store and serves it on `listener` until `shutdown` completes. The health service
 /// answers NOT_SERVING until the bundled data is loaded, SERVING after, and NOT_SERVING again
-/// once stopping. On stop: no new connections; open streams end with UNAVAILABLE; unary calls
-/// get `shutdown_grace` to finish.
+/// once stopping; IngestService also NOT_SERVING while the store cannot take writes (a full disk,
+/// a database file deleted under the server). On stop: no new connections; open streams end
+/// with UNAVAILABLE; unary calls get `shutdown_grace` to finish, then their queries are stopped.
+/// Under `read_only` the database is opened read-only: nothing is migrated, loaded or written.
 pub async fn serve(
     listener: TcpListener,
     config: &ServeConfig,
     shutdown: impl Future<Output = ()> + Send,
 ) -> Result<(), ServeError> {
-    let store = Arc::new(Store::open(&config.db).map_err(error::ApiError::from)?);
+    let store = if config.read_only {
+        open_read_only(&config.db).await?
+    } else {
+        Store::open(&config.db).map_err(error::ApiError::from)?
+    };
+    let store = Arc::new(store);
+    if let Some(max_bytes) = config.max_db_bytes {
+        store.limit_size(max_bytes).map_err(error::ApiError::from)?;
+    }
+    let interrupt_store = store.clone();
     let (stopping_sender, stopping) = watch::channel(false);
     let catalog = Catalog::new(store.clone(), stopping.clone(), config.cache_entries)?;
 
     let (health, health_service) = tonic_health::server::health_reporter();
     health.set_service_status("", ServingStatus::NotServing).await;
     let served = served_services(config.read_only);
+    let writable = store.writable();
     let loader = {
         let health = health.clone();
         let served = served.clone();
+        let read_only = config.read_only;
         tokio::spawn(async move {
-            // Reports an older parser derived are derived again before the bundled data loads.
+            // Reports an older parser derived are derived again before the bundled data loads;
+            // a read-only server serves what the file holds.
             let start = move || {
+                if read_only {
+                    return Ok("read-only: the stored data as it is".to_owned());
+                }
                 reindex::reindex_if_outdated(&store)?;
-                seeds::load_bundled(&store)
+                seeds::load_bundled(&store).map(|summary| summary.to_string())
             };
             match tokio::task::spawn_blocking(start).await {
                 Ok(Ok(summary)) => {
                     tracing::info!(%summary, "data ready");
                     set_health(&health, &served, ServingStatus::Serving).await;
+                    if !read_only {
+                        follow_writability(&health, writable).await;
+                    }
                 }
                 Ok(Err(error)) => tracing::error!(%error, "loading the bundled data failed; health stays NOT_SERVING"),
                 Err(error) => tracing::error!(%error, "the loader task failed; health stays NOT_SERVING"),
@@ -319,6 +344,8 @@ pub async fn serve(
         let mut stopping = stopping;
         let _ = stopping.wait_for(|stopping| *stopping).await;
         tokio::time::sleep(config.shutdown_grace).await;
+        // Queries still running would hold the process open after the reply is gone.
+        interrupt_store.interrupt_all();
     };
     let result = tokio::select! {
         result = serving => result.map_err(ServeError::from),
@@ -329,6 +356,29 @@ pub async fn serve(
     };
     loader.abort();
     result
+}
+
+/// The store of a read-only server: an existing database opened read-only, never written; a
+/// missing one is first created with the bundled data, as a writable server would load it.
+async fn open_read_only(db: &Path) -> Result<Store, error::ApiError> {
+    if !db.exists() {
+        let path = db.to_owned();
+        let create = move || seeds::load_bundled(&Store::open(&path)?);
+        tokio::task::spawn_blocking(create)
+            .await
+            .map_err(|join| error::ApiError::Internal(format!("creating the database failed: {join}")))??;
+    }
+    Ok(Store::open_read_only(db)?)
+}
+
+/// Reports IngestService NOT_SERVING while the store cannot take writes, SERVING again once a
+/// write succeeds; reads go on being served.
+async fn follow_writability(health: &tonic_health::server::HealthReporter, mut writable: watch::Receiver<bool>) {
+    let ingest = <IngestServiceServer<services::Ingest> as NamedService>::NAME;
+    while writable.changed().await.is_ok() {
+        let status = if *writable.borrow_and_update() { ServingStatus::Serving } else { ServingStatus::NotServing };
+        health.set_service_status(ingest, status).await;
+    }
 }
 
 async fn set_health(health: &tonic_health::server::HealthReporter, services: &[&str], status: ServingStatus) {

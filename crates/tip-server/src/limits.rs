@@ -5,7 +5,8 @@
 //!   INVALID_ARGUMENT;
 //! - time: the request message of a method that takes one must arrive within the body-read
 //!   deadline, and the response head within the request timeout, else DEADLINE_EXCEEDED;
-//! - concurrency: a server-wide cap on requests in flight, a permit held until the response head.
+//! - concurrency: a server-wide cap on requests in flight, a permit held until the response head,
+//!   and by the blocking store work the request started until that work ends.
 //!   A method that takes one message takes its permit once that message has arrived, so streams
 //!   that never send one hold none (a method that takes a stream answers its head at once, before
 //!   any message); health checks take none at all. Over the cap: UNAVAILABLE with a RetryInfo
@@ -24,7 +25,7 @@ use std::time::Duration;
 use bytes::{Buf, Bytes, BytesMut};
 use http::{HeaderMap, Request, Response};
 use http_body::Body as _;
-use tokio::sync::{Semaphore, SemaphorePermit};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, SemaphorePermit};
 use tonic::Code;
 use tonic::body::Body;
 use tonic_types::{ErrorDetails, StatusExt};
@@ -63,7 +64,7 @@ pub struct RequestLimitsLayer {
 
 struct Shared {
     limits: RequestLimits,
-    permits: Semaphore,
+    permits: Arc<Semaphore>,
     /// Bytes of request messages read ahead, before their request holds a permit: bounded, so
     /// that many slow senders cannot fill the memory.
     read_ahead: Semaphore,
@@ -75,7 +76,7 @@ const READ_AHEAD_MESSAGES: usize = 4;
 impl RequestLimitsLayer {
     /// Enforces `limits`.
     pub fn new(limits: RequestLimits) -> Self {
-        let permits = Semaphore::new(limits.max_in_flight);
+        let permits = Arc::new(Semaphore::new(limits.max_in_flight));
         let read_ahead = Semaphore::new(READ_AHEAD_MESSAGES * limits.max_message);
         Self { shared: Arc::new(Shared { limits, permits, read_ahead }) }
     }
@@ -169,18 +170,34 @@ where
     let permit = if path.starts_with(HEALTH_PATH_PREFIX) {
         None
     } else {
-        match shared.permits.try_acquire() {
-            Ok(permit) => Some(permit),
+        match shared.permits.clone().try_acquire_owned() {
+            Ok(permit) => Some(Arc::new(permit)),
             Err(_) => return Ok(shed("the server is at its limit of requests in flight; retry shortly")),
         }
     };
     // From here on, the message counts as a request in flight.
     drop(read_ahead);
     // The permit is held until the response head is ready; a stream's body is not counted, so
-    // long-lived watchers do not starve unary calls.
-    let response = inner.call(Request::from_parts(parts, body)).await.map(oversized_as_resource_exhausted);
-    drop(permit);
-    response
+    // long-lived watchers do not starve unary calls. Blocking work the handler starts holds a
+    // clone of it (see [`request_permit`]) until that work ends, even past the request's end.
+    let call = inner.call(Request::from_parts(parts, body));
+    let response = match permit {
+        Some(permit) => REQUEST_PERMIT.scope(permit, call).await,
+        None => call.await,
+    };
+    response.map(oversized_as_resource_exhausted)
+}
+
+tokio::task_local! {
+    /// The in-flight permit of the request whose handler runs in this task.
+    static REQUEST_PERMIT: Arc<OwnedSemaphorePermit>;
+}
+
+/// The in-flight permit of the request being handled, for blocking work to hold until it ends:
+/// a query still running after its request timed out keeps counting against the limit. None
+/// outside a request's handler (streams' bodies, start-up, health).
+pub fn request_permit() -> Option<Arc<OwnedSemaphorePermit>> {
+    REQUEST_PERMIT.try_with(Arc::clone).ok()
 }
 
 fn shed(message: &str) -> Response<Body> {
@@ -389,6 +406,30 @@ mod tests {
         first.await.unwrap().unwrap();
         let after = service.call(request("/tip.v1.ReportService/GetReport", 1)).await.unwrap();
         assert_eq!(grpc_status(&after), None, "the permit came back");
+    }
+
+    #[tokio::test]
+    async fn blocking_work_holding_the_request_permit_counts_until_it_ends() {
+        let (keep, kept) = std::sync::mpsc::channel();
+        let inner = tower::service_fn(move |_request: Request<Body>| {
+            let keep = keep.clone();
+            async move {
+                // As `catalog::blocking` does: the work outlives the reply.
+                keep.send(request_permit()).unwrap();
+                Ok::<_, std::convert::Infallible>(Response::new(Body::empty()))
+            }
+        });
+        let mut service = RequestLimitsLayer::new(limits(1)).layer(inner);
+        let answered = service.call(request("/tip.v1.ReportService/GetReport", 1)).await.unwrap();
+        assert_eq!(grpc_status(&answered), None);
+        let still_working = kept.recv().unwrap();
+        assert!(still_working.is_some(), "the handler sees its request's permit");
+        let shed = service.call(request("/tip.v1.ReportService/GetReport", 1)).await.unwrap();
+        assert_eq!(grpc_status(&shed), Some(Code::Unavailable), "the work still counts");
+        drop(still_working);
+        let after = service.call(request("/tip.v1.ReportService/GetReport", 1)).await.unwrap();
+        assert_eq!(grpc_status(&after), None, "the permit came back when the work ended");
+        assert!(kept.recv().unwrap().is_some());
     }
 
     #[tokio::test]

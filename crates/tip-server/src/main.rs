@@ -40,7 +40,8 @@ enum Command {
         /// Read the token of --auth-token from this file (its first line).
         #[arg(long, conflicts_with = "auth_token")]
         auth_token_file: Option<PathBuf>,
-        /// Serve no IngestService: the data can only be read.
+        /// Serve no IngestService, and open the database file read-only: it is never migrated or
+        /// written, so a file the server may not write serves as well.
         #[arg(long)]
         read_only: bool,
         /// The longest a request may run before its reply starts, in seconds.
@@ -80,6 +81,10 @@ enum Command {
         /// unchanged (0: none).
         #[arg(long, default_value_t = ServeConfig::DEFAULT_CACHE_ENTRIES)]
         cache_entries: usize,
+        /// Cap the database file at this many MiB: writes past it are refused with
+        /// RESOURCE_EXHAUSTED, as on a full disk (reads go on).
+        #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
+        max_db_mib: Option<u64>,
     },
     /// Parse documents without writing and print their diagnostics; exit 1 if any has errors.
     Check {
@@ -160,6 +165,7 @@ fn main() -> ExitCode {
             tls_cert,
             tls_key,
             cache_entries,
+            max_db_mib,
         } => {
             let auth_token = match auth_token_file {
                 Some(path) => match read_token(&path) {
@@ -185,6 +191,7 @@ fn main() -> ExitCode {
                 max_message: max_message_mib << 20,
                 tls: tls_cert.zip(tls_key).map(|(cert, key)| tip_server::TlsFiles { cert, key }),
                 cache_entries,
+                max_db_bytes: max_db_mib.map(|mib| mib << 20),
                 ..ServeConfig::new(db)
             };
             match tokio::runtime::Runtime::new() {

@@ -51,7 +51,7 @@ impl Font {
             if let Some(widths) = resolve(doc, dict.get(b"Widths").ok()).and_then(|o| o.as_array().ok()) {
                 for (i, w) in widths.iter().enumerate() {
                     if let Some(w) = number(doc, Some(w)) {
-                        font.widths.insert(first.saturating_add(i as u32), w);
+                        font.widths.insert(first.saturating_add(u32::try_from(i).unwrap_or(u32::MAX)), w);
                     }
                 }
             }
@@ -128,7 +128,7 @@ fn cid_widths(doc: &Document, cid_font: &Dictionary) -> HashMap<u32, f32> {
             Some(Object::Array(list)) => {
                 for (k, w) in list.iter().enumerate() {
                     if let Some(w) = number(doc, Some(w)) {
-                        widths.insert(first.saturating_add(k as u32), w);
+                        widths.insert(first.saturating_add(u32::try_from(k).unwrap_or(u32::MAX)), w);
                     }
                 }
                 i += 2;
@@ -158,7 +158,7 @@ fn win_ansi() -> [char; 256] {
     let mut table = ['\0'; 256];
     for (code, slot) in table.iter_mut().enumerate() {
         *slot = match code {
-            0x20..=0x7E | 0xA0..=0xFF => char::from(code as u8),
+            0x20..=0x7E | 0xA0..=0xFF => u8::try_from(code).map_or('\0', char::from),
             0x80..=0x9F => WIN_ANSI_HIGH[code - 0x80],
             _ => '\0',
         };
@@ -334,7 +334,7 @@ fn parse_cmap(data: &[u8]) -> HashMap<u32, String> {
                             for (k, code) in (lo..=hi).enumerate() {
                                 let mut units = base.clone();
                                 if let Some(last) = units.last_mut() {
-                                    *last = last.wrapping_add(k as u16);
+                                    *last = last.wrapping_add(u16::try_from(k % 0x1_0000).unwrap_or(0));
                                 }
                                 map.insert(code, String::from_utf16_lossy(&units));
                             }
@@ -376,8 +376,11 @@ fn cmap_tokens(data: &[u8]) -> Vec<CmapToken<'_>> {
         match data[i] {
             b'<' if data.get(i + 1) != Some(&b'<') => {
                 let end = data[i..].iter().position(|&b| b == b'>').map_or(data.len(), |p| i + p);
-                let digits: Vec<u8> =
-                    data[i + 1..end].iter().filter_map(|&b| (b as char).to_digit(16)).map(|d| d as u8).collect();
+                let digits: Vec<u8> = data[i + 1..end]
+                    .iter()
+                    .filter_map(|&b| char::from(b).to_digit(16))
+                    .filter_map(|d| u8::try_from(d).ok())
+                    .collect();
                 let bytes = digits.chunks(2).map(|pair| pair[0] << 4 | pair.get(1).copied().unwrap_or(0)).collect();
                 tokens.push(CmapToken::Hex(bytes));
                 i = end + 1;

@@ -9,6 +9,11 @@
 //! the page's reading order (`page`) and the report's parts (`report`). Pages are read one at a
 //! time, each dropped before the next is read.
 
+// PDF numbers are reals: `as` turns them into character codes, widths and grid cells, saturating
+// at the type's bounds and dropping the fraction, which is what these conversions want. Integer
+// narrowing in this module goes through `try_from`.
+#![allow(clippy::cast_possible_truncation)]
+
 mod content;
 mod fonts;
 mod page;

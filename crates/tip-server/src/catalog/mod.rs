@@ -8,6 +8,7 @@ mod ingest;
 mod insights;
 mod reports;
 pub mod requests;
+mod search_cost;
 
 use std::sync::Arc;
 
@@ -18,7 +19,7 @@ use tokio::sync::{broadcast, watch};
 use crate::error::ApiError;
 use crate::page_token::PageTokens;
 use crate::reply_cache::ReplyCache;
-use crate::store::{Store, StoreError};
+use crate::store::{Interrupt, Store, StoreError};
 use requests::PageRequest;
 
 /// One page of results.
@@ -59,7 +60,12 @@ impl Catalog {
     /// true when the server shuts down, which ends open streams. It keeps the last
     /// `cache_entries` reports, and as many search pages, while the data stays unchanged.
     pub fn new(store: Arc<Store>, stopping: watch::Receiver<bool>, cache_entries: usize) -> Result<Self, ApiError> {
-        let key = store.meta_or_init("page_token_key", random_key)?;
+        // A read-only store keeps no key of its own: tokens then last as long as the process.
+        let key = if store.is_read_only() {
+            store.meta("page_token_key")?.unwrap_or_else(random_key)
+        } else {
+            store.meta_or_init("page_token_key", random_key)?
+        };
         let (events, _) = broadcast::channel(WATCH_BUFFER);
         Ok(Self {
             store,
@@ -114,14 +120,22 @@ fn count(items: usize) -> u64 {
     u64::try_from(items).unwrap_or(u64::MAX)
 }
 
-/// Runs blocking store work off the async threads.
+/// Runs blocking store work off the async threads. Its queries stop when the caller's future
+/// ends (the request's deadline, the client's cancellation): dropped, it interrupts them. The
+/// work holds the request's share of the in-flight limit until it really ends.
 async fn blocking<T: Send + 'static>(
     work: impl FnOnce() -> Result<T, StoreError> + Send + 'static,
 ) -> Result<T, ApiError> {
-    tokio::task::spawn_blocking(work)
-        .await
-        .map_err(|join| ApiError::Internal(format!("store task failed: {join}")))?
-        .map_err(ApiError::from)
+    let interrupt = Interrupt::default();
+    let _stop_when_dropped = interrupt.on_drop();
+    let in_flight = crate::limits::request_permit();
+    tokio::task::spawn_blocking(move || {
+        let _in_flight = in_flight;
+        interrupt.run(work)
+    })
+    .await
+    .map_err(|join| ApiError::Internal(format!("store task failed: {join}")))?
+    .map_err(ApiError::from)
 }
 
 /// A key for page tokens that no client can guess: 32 bytes from the operating system's random

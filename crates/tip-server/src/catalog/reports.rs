@@ -12,6 +12,11 @@ use super::{Catalog, Page, ReportEvent, blocking};
 use crate::error::ApiError;
 use crate::store::{HIGHLIGHT_END, HIGHLIGHT_START, Revision, SearchHit, StoreError};
 
+/// The raw bytes of the documents on one page of revisions: a page stops before the document
+/// that would pass them (it holds one at least), and its next_page_token goes on from there.
+/// Half the 4 MiB that standard clients accept in a reply.
+const REVISIONS_PAGE_BYTES: usize = 2 << 20;
+
 impl Catalog {
     /// One report.
     pub async fn get_report(&self, name: ReportName) -> Result<Report, ApiError> {
@@ -75,12 +80,12 @@ impl Catalog {
     pub async fn list_revisions(&self, listing: RevisionListing) -> Result<Page<ReportRevision>, ApiError> {
         let RevisionListing { name, page } = listing;
         let offset = self.offset(&page)?;
-        let store = self.store.clone();
-        let revisions = blocking(move || store.revisions(name)).await?;
-        if revisions.is_empty() {
+        let (store, limit) = (self.store.clone(), page.limit);
+        let (revisions, total) = blocking(move || store.revisions(name, offset, limit, REVISIONS_PAGE_BYTES)).await?;
+        if total == 0 {
             return Err(ApiError::NotFound { resource_type: "tip.v1.Report", name: name.to_string() });
         }
-        Ok(self.page_of_all(&page, offset, revisions.into_iter().map(revision_message).collect()))
+        Ok(self.page_of(&page, offset, revisions.into_iter().map(revision_message).collect(), total))
     }
 
     /// Follows created and replaced reports.

@@ -105,6 +105,7 @@ impl TryFrom<pb::SearchReportsRequest> for SearchQuery {
         if request.query.len() > MAX_QUERY_BYTES {
             return Err(ApiError::invalid("query", format!("the query is longer than {MAX_QUERY_BYTES} bytes")));
         }
+        super::search_cost::check(&request.query).map_err(|limit| ApiError::invalid("query", limit))?;
         let (filter, _) = compiled_query(&request.filter, "", REPORT_FIELDS, "iso3 ASC")?;
         let query = format!("search|{}|{}", request.query, request.filter);
         let page = PageRequest::new(query, request.page_size, request.page_token, SEARCH_PAGE_SIZES)?;

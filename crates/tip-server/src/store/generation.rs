@@ -21,8 +21,8 @@ pub(super) struct OtherWrites {
 
 impl OtherWrites {
     /// Starts watching the database at `path`.
-    pub(super) fn new(path: &std::path::Path) -> Result<Self> {
-        let probe = super::open_connection(path)?;
+    pub(super) fn new(path: &std::path::Path, mode: super::Mode) -> Result<Self> {
+        let probe = super::open_connection(path, mode)?;
         let data_version = data_version(&probe)?;
         Ok(Self { probe, data_version, asked: Instant::now() })
     }
@@ -53,12 +53,22 @@ impl Store {
         self.generation.load(Ordering::Acquire)
     }
 
-    /// Runs `write` on the writer connection, then moves the generation on. The probe's data
-    /// version is taken again first: it changed with this commit, which must not count a second
-    /// time as another process's.
+    /// Runs `write` on the writer connection, stopped when its request ends, then moves the
+    /// generation on. The probe's data version is taken again first: it changed with this
+    /// commit, which must not count a second time as another process's. Whether the store can
+    /// take writes is updated from the outcome.
     pub(super) fn write<T>(&self, write: impl FnOnce(&mut Connection) -> Result<T>) -> Result<T> {
         let mut writer = self.writer.lock().unwrap_or_else(|e| e.into_inner());
-        let result = write(&mut writer);
+        let result =
+            self.check_file().and_then(|()| super::interrupt::interruptible(&mut writer, &self.stopping, write));
+        match &result {
+            Ok(_) => self.writable.send_if_modified(|writable| !std::mem::replace(writable, true)),
+            Err(error) if error.is_unwritable() => {
+                tracing::error!(%error, "the store cannot take writes");
+                self.writable.send_if_modified(|writable| std::mem::replace(writable, false))
+            }
+            Err(_) => false,
+        };
         let mut other = self.other_writes.lock().unwrap_or_else(|e| e.into_inner());
         if let Ok(now) = data_version(&other.probe) {
             other.data_version = now;
@@ -88,7 +98,8 @@ mod tests {
         std::thread::sleep(OTHER_PROCESS_DELAY);
         assert_eq!(store.generation(), after_own, "its own commit does not count twice");
 
-        let other = super::super::open_connection(&folder.path().join("tip.sqlite")).unwrap();
+        let other =
+            super::super::open_connection(&folder.path().join("tip.sqlite"), super::super::Mode::ReadWrite).unwrap();
         other.execute("INSERT INTO meta (key, value) VALUES ('b', x'02')", []).unwrap();
         std::thread::sleep(OTHER_PROCESS_DELAY);
         assert_ne!(store.generation(), after_own);

@@ -7,22 +7,26 @@
 //! replies when the data changed.
 
 mod generation;
+mod interrupt;
 mod reads;
 mod schema;
 mod writes;
 
+use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::atomic::AtomicU64;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use prost::Message;
-use rusqlite::{Connection, Transaction, TransactionBehavior};
+use rusqlite::{Connection, ErrorCode, OpenFlags, Transaction, TransactionBehavior};
 use tip_model::pb::{Report, Tier};
 use tip_model::{Iso3, ReportName};
+use tokio::sync::watch;
 
 pub use generation::OTHER_PROCESS_DELAY;
 use generation::OtherWrites;
+pub use interrupt::{Interrupt, InterruptOnDrop, is_interrupted};
 pub use schema::SCHEMA_VERSION;
 use schema::{migrate, sync_countries};
 
@@ -41,6 +45,31 @@ pub enum StoreError {
     /// The database was written by a newer release, whose schema this one does not know.
     #[error("the database has schema version {found}, newer than this release's {known}: use a newer tip-atlas")]
     NewerSchema { found: i64, known: i64 },
+    /// A read-only store on a database whose schema this release would migrate.
+    #[error(
+        "the database has schema version {found}, older than this release's {known}, and a read-only server does not \
+         migrate it: run `tip-atlas serve` (or `tip-atlas reindex`) once without --read-only"
+    )]
+    OlderSchema { found: i64, known: i64 },
+    /// The database file was deleted, or replaced by another file, while open: a write would be
+    /// acknowledged and lost.
+    #[error("the database file {path} was deleted or replaced while the server had it open; writes are refused")]
+    FileReplaced { path: PathBuf },
+}
+
+impl StoreError {
+    /// Whether the store cannot take writes for a reason that outlasts the request: a full disk,
+    /// a file that is gone or read-only, an I/O failure. Health reports it.
+    pub fn is_unwritable(&self) -> bool {
+        use rusqlite::ErrorCode::{CannotOpen, DiskFull, ReadOnly, SystemIoFailure};
+        match self {
+            Self::FileReplaced { .. } => true,
+            Self::Sqlite(error) => {
+                matches!(error.sqlite_error_code(), Some(DiskFull | ReadOnly | SystemIoFailure | CannotOpen))
+            }
+            _ => false,
+        }
+    }
 }
 
 type Result<T> = std::result::Result<T, StoreError>;
@@ -132,44 +161,152 @@ const UNRECORDED_PARSER_VERSION: u32 = 1;
 /// The store: one writer connection and a pool of readers, all on one SQLite file in WAL mode.
 pub struct Store {
     path: PathBuf,
+    mode: Mode,
+    /// The file's (device, inode) when opened: a write first checks that the path still names it.
+    identity: (u64, u64),
     writer: Mutex<Connection>,
     readers: Mutex<Vec<Connection>>,
     generation: AtomicU64,
     other_writes: Mutex<OtherWrites>,
+    /// Set when the server's shutdown grace is over: stops every query.
+    stopping: Interrupt,
+    /// Whether the last write could be stored (false after a full disk or a replaced file).
+    writable: watch::Sender<bool>,
+}
+
+/// How a store opens its connections.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Mode {
+    ReadWrite,
+    /// SQLITE_OPEN_READ_ONLY: no migration, no write, the file never written.
+    ReadOnly,
+    /// Read-only, and SQLite told that nobody writes the file (`immutable=1`): for a file in a
+    /// folder the process may not write, where SQLite cannot create the WAL's shared-memory file
+    /// that locking needs.
+    Immutable,
 }
 
 impl Store {
-    /// Opens (creating if needed) the database at `path`, and its folder.
+    /// Opens (creating if needed) the database at `path`, and its folder, and migrates it.
     pub fn open(path: &Path) -> Result<Self> {
         if let Some(folder) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
             std::fs::create_dir_all(folder).map_err(|source| StoreError::Io { path: folder.to_owned(), source })?;
         }
-        let mut writer = open_connection(path)?;
+        let mut writer = open_connection(path, Mode::ReadWrite)?;
         migrate(&mut writer)?;
         sync_countries(&mut writer)?;
+        Self::with_writer(path, Mode::ReadWrite, writer)
+    }
+
+    /// Opens the existing database at `path` for reading only: nothing is migrated or written,
+    /// so a file the process may not write serves as well. Its schema must be this release's.
+    pub fn open_read_only(path: &Path) -> Result<Self> {
+        let (mode, connection) = match open_connection(path, Mode::ReadOnly).and_then(readable) {
+            Ok(connection) => (Mode::ReadOnly, connection),
+            Err(StoreError::Sqlite(error))
+                if matches!(error.sqlite_error_code(), Some(ErrorCode::ReadOnly | ErrorCode::CannotOpen)) =>
+            {
+                tracing::warn!(
+                    %error,
+                    "the database's folder is not writable, so SQLite cannot lock it for reading: serving it as \
+                     immutable, which assumes no other process writes it meanwhile"
+                );
+                (Mode::Immutable, open_connection(path, Mode::Immutable).and_then(readable)?)
+            }
+            Err(error) => return Err(error),
+        };
+        let found: i64 = connection.query_row("PRAGMA user_version", [], |row| row.get(0))?;
+        let known = SCHEMA_VERSION;
+        if found > known {
+            return Err(StoreError::NewerSchema { found, known });
+        }
+        if found < known {
+            return Err(StoreError::OlderSchema { found, known });
+        }
+        Self::with_writer(path, mode, connection)
+    }
+
+    fn with_writer(path: &Path, mode: Mode, writer: Connection) -> Result<Self> {
         Ok(Self {
             path: path.to_owned(),
+            mode,
+            identity: file_identity(path)?,
             writer: Mutex::new(writer),
             readers: Mutex::new(Vec::new()),
             generation: AtomicU64::new(0),
-            other_writes: Mutex::new(OtherWrites::new(path)?),
+            other_writes: Mutex::new(OtherWrites::new(path, mode)?),
+            stopping: Interrupt::default(),
+            writable: watch::Sender::new(mode == Mode::ReadWrite),
         })
     }
 
-    /// Runs `read` on a pooled reader connection.
+    /// Whether the store was opened read-only.
+    pub fn is_read_only(&self) -> bool {
+        self.mode != Mode::ReadWrite
+    }
+
+    /// Follows whether the store can take writes: false after a write failed for a reason that
+    /// outlasts it (a full disk, a replaced file), true again after a write succeeds.
+    pub fn writable(&self) -> watch::Receiver<bool> {
+        self.writable.subscribe()
+    }
+
+    /// Stops every query running now or started later: the server is closing.
+    pub fn interrupt_all(&self) {
+        self.stopping.interrupt();
+    }
+
+    /// Runs `read` on a pooled reader connection, stopped when its request ends.
     fn read<T>(&self, read: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
         let pooled = self.readers.lock().unwrap_or_else(|e| e.into_inner()).pop();
-        let connection = match pooled {
+        let mut connection = match pooled {
             Some(connection) => connection,
-            None => open_reader(&self.path)?,
+            None => open_reader(&self.path, self.mode)?,
         };
-        let result = read(&connection);
+        let result = interrupt::interruptible(&mut connection, &self.stopping, |c| read(c));
         self.readers.lock().unwrap_or_else(|e| e.into_inner()).push(connection);
         result
     }
+
+    /// Refuses a write when the path no longer names the file the store opened (its folder was
+    /// deleted, or the file replaced): SQLite would write to the deleted file, and the write would
+    /// be lost at the next start. One `stat`, a microsecond.
+    fn check_file(&self) -> Result<()> {
+        match file_identity(&self.path) {
+            Ok(identity) if identity == self.identity => Ok(()),
+            _ => Err(StoreError::FileReplaced { path: self.path.clone() }),
+        }
+    }
 }
 
-fn open_connection(path: &Path) -> Result<Connection> {
+/// The (device, inode) of the file at `path`.
+fn file_identity(path: &Path) -> Result<(u64, u64)> {
+    let metadata = std::fs::metadata(path).map_err(|source| StoreError::Io { path: path.to_owned(), source })?;
+    Ok((metadata.dev(), metadata.ino()))
+}
+
+/// `connection` once it has read the schema: a read-only connection finds out only then whether
+/// it can take the locks a read needs.
+fn readable(connection: Connection) -> Result<Connection> {
+    connection.query_row("SELECT count(*) FROM sqlite_master", [], |row| row.get::<_, i64>(0))?;
+    Ok(connection)
+}
+
+fn open_connection(path: &Path, mode: Mode) -> Result<Connection> {
+    let read_only = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    match mode {
+        Mode::ReadWrite => {}
+        Mode::ReadOnly => {
+            let connection = Connection::open_with_flags(path, read_only)?;
+            connection.execute_batch("PRAGMA busy_timeout = 5000;")?;
+            return Ok(connection);
+        }
+        Mode::Immutable => {
+            let path = path.to_string_lossy().replace('%', "%25").replace('?', "%3f").replace('#', "%23");
+            let uri = format!("file:{path}?immutable=1");
+            return Ok(Connection::open_with_flags(uri, read_only | OpenFlags::SQLITE_OPEN_URI)?);
+        }
+    }
     let connection = Connection::open(path)?;
     // WAL lets readers run beside the writer; NORMAL syncs at checkpoints, which keeps every
     // committed transaction across a process crash (kill -9), the failure this service guards.
@@ -182,8 +319,8 @@ fn open_connection(path: &Path) -> Result<Connection> {
 /// A reader connection. It maps the file in memory: a report's text lives on overflow pages,
 /// which SQLite reads past its page cache, one system call each, on every read; mapped, they are
 /// plain memory reads.
-fn open_reader(path: &Path) -> Result<Connection> {
-    let connection = open_connection(path)?;
+fn open_reader(path: &Path, mode: Mode) -> Result<Connection> {
+    let connection = open_connection(path, mode)?;
     connection.execute_batch("PRAGMA mmap_size = 1073741824;")?;
     Ok(connection)
 }
@@ -238,5 +375,54 @@ mod tests {
             store.read(|c| Ok(c.query_row("SELECT 1", [], |row| row.get::<_, i64>(0))?)).unwrap();
         }
         assert_eq!(store.readers.lock().unwrap().len(), 1, "one reader, taken and given back");
+    }
+
+    /// A query that would run for minutes: a billion rows counted.
+    fn endless(c: &Connection) -> Result<i64> {
+        Ok(c.query_row(
+            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1000000000) SELECT count(*) FROM n",
+            [],
+            |row| row.get(0),
+        )?)
+    }
+
+    #[test]
+    fn a_request_interrupt_and_the_store_wide_one_stop_a_running_query() {
+        let (_folder, store) = testing::temporary_store();
+        let store = std::sync::Arc::new(store);
+        let interrupt = Interrupt::default();
+        let stop = interrupt.clone();
+        let stopper = std::thread::spawn(move || {
+            std::thread::sleep(std::time::Duration::from_millis(50));
+            stop.interrupt();
+        });
+        let error = interrupt.run(|| store.read(endless)).unwrap_err();
+        assert!(matches!(&error, StoreError::Sqlite(e) if is_interrupted(e)), "{error}");
+        stopper.join().unwrap();
+        assert_eq!(
+            store.read(|c| Ok(c.query_row("SELECT 1", [], |row| row.get::<_, i64>(0))?)).unwrap(),
+            1,
+            "the next query runs"
+        );
+
+        let closing = store.clone();
+        let stopper = std::thread::spawn(move || {
+            std::thread::sleep(std::time::Duration::from_millis(50));
+            closing.interrupt_all();
+        });
+        let error = store.read(endless).unwrap_err();
+        assert!(matches!(&error, StoreError::Sqlite(e) if is_interrupted(e)), "{error}");
+        stopper.join().unwrap();
+    }
+
+    #[test]
+    fn a_write_to_a_deleted_database_is_refused_and_reported() {
+        let folder = tempfile::tempdir().unwrap();
+        let store = Store::open(&folder.path().join("db/tip.sqlite")).unwrap();
+        let writable = store.writable();
+        store.set_meta("a", &[1]).unwrap();
+        std::fs::remove_dir_all(folder.path().join("db")).unwrap();
+        assert!(matches!(store.set_meta("a", &[2]), Err(StoreError::FileReplaced { .. })));
+        assert!(!*writable.borrow(), "reported unwritable");
     }
 }

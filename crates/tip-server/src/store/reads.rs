@@ -102,32 +102,54 @@ impl Store {
         })
     }
 
-    /// Every document ingested for a report: the current one first, then newest first.
-    pub fn revisions(&self, name: ReportName) -> Result<Vec<Revision>> {
+    /// One page of the documents ingested for a report, the current one first, then newest
+    /// first, with how many there are: at most `limit` from `offset`, and fewer when their raw
+    /// bytes would pass `byte_budget` (a page holds at least one). Rows are read one at a time,
+    /// so the documents past the page are never read.
+    pub fn revisions(
+        &self,
+        name: ReportName,
+        offset: u64,
+        limit: u64,
+        byte_budget: usize,
+    ) -> Result<(Vec<Revision>, u64)> {
+        let key = params![name.country.as_str(), name.year.get()];
         self.read(|c| {
+            let total: u64 = c
+                .prepare_cached("SELECT count(*) FROM report_documents WHERE iso3 = ?1 AND year = ?2")?
+                .query_row(key, |row| row.get(0))?;
             let mut statement = c.prepare_cached(
                 "SELECT d.sha256, d.sha256 = coalesce(r.document_sha256, ''), rd.ingested_at, d.source_uri, d.encoding,
-                        rd.tier, rd.completeness, d.content
+                        rd.tier, rd.completeness, length(d.content), d.content
                  FROM report_documents rd JOIN documents d ON d.sha256 = rd.document_sha256
                  LEFT JOIN reports r ON r.iso3 = rd.iso3 AND r.year = rd.year
                  WHERE rd.iso3 = ?1 AND rd.year = ?2
-                 ORDER BY d.sha256 = coalesce(r.document_sha256, '') DESC, rd.ingested_at DESC, rd.rowid DESC",
+                 ORDER BY d.sha256 = coalesce(r.document_sha256, '') DESC, rd.ingested_at DESC, rd.rowid DESC
+                 LIMIT ?3 OFFSET ?4",
             )?;
-            let revisions = statement
-                .query_map(params![name.country.as_str(), name.year.get()], |row| {
-                    Ok(Revision {
-                        sha256: row.get(0)?,
-                        current: row.get(1)?,
-                        ingested_at: row.get(2)?,
-                        source_uri: row.get(3)?,
-                        encoding: row.get(4)?,
-                        tier: row.get(5)?,
-                        completeness: row.get(6)?,
-                        content: row.get(7)?,
-                    })
-                })?
-                .collect::<rusqlite::Result<Vec<_>>>()?;
-            Ok(revisions)
+            let bound = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
+            let mut rows =
+                statement.query(params![name.country.as_str(), name.year.get(), bound(limit), bound(offset)])?;
+            let (mut revisions, mut bytes) = (Vec::new(), 0usize);
+            while let Some(row) = rows.next()? {
+                // The length comes before the content: a document over the budget is not read.
+                let length = usize::try_from(row.get::<_, i64>(7)?).unwrap_or(usize::MAX);
+                if !revisions.is_empty() && bytes.saturating_add(length) > byte_budget {
+                    break;
+                }
+                bytes = bytes.saturating_add(length);
+                revisions.push(Revision {
+                    sha256: row.get(0)?,
+                    current: row.get(1)?,
+                    ingested_at: row.get(2)?,
+                    source_uri: row.get(3)?,
+                    encoding: row.get(4)?,
+                    tier: row.get(5)?,
+                    completeness: row.get(6)?,
+                    content: row.get(8)?,
+                });
+            }
+            Ok((revisions, total))
         })
     }
 
@@ -300,10 +322,15 @@ mod tests {
         let verdicts = store.verdicts(Some(name.country)).unwrap();
         assert_eq!(verdicts.len(), 1);
         assert_eq!((verdicts[0].year, verdicts[0].tier), (2023, Tier::Tier2));
-        let revisions = store.revisions(name).unwrap();
+        let (revisions, total) = store.revisions(name, 0, 10, usize::MAX).unwrap();
+        assert_eq!(total, 2);
         assert!(revisions[0].current && !revisions[1].current, "the current document first");
         assert_eq!(revisions[0].content, bytes);
         assert_eq!(revisions[1].content, cut_bytes);
+        let (first, _) = store.revisions(name, 0, 10, 1).unwrap();
+        assert_eq!(first.len(), 1, "a page holds one document however small its budget");
+        let (second, _) = store.revisions(name, 1, 10, usize::MAX).unwrap();
+        assert_eq!(second[0].content, cut_bytes, "the next page starts at its offset");
         assert!(store.verdicts(Some(Iso3::parse("FRA").unwrap())).unwrap().is_empty());
 
         let documents = store.documents().unwrap();

@@ -104,7 +104,8 @@ pub(super) fn migrate(connection: &mut Connection) -> Result<()> {
     if found > known {
         return Err(StoreError::NewerSchema { found, known });
     }
-    for migration in MIGRATIONS.iter().skip(usize::try_from(found).unwrap_or(usize::MAX)) {
+    // A negative version (never written by tip-atlas) takes every migration, as 0 does.
+    for migration in &MIGRATIONS[usize::try_from(found).unwrap_or(0)..] {
         tx.execute_batch(migration.sql)?;
         if let Some(derive) = migration.derive {
             derive(&tx)?;
@@ -181,6 +182,20 @@ mod tests {
         assert_eq!(user_version(&path), MIGRATIONS.len() as i64);
         drop(store);
         Store::open(&path).expect("opens again, with nothing left to migrate");
+    }
+
+    #[test]
+    fn a_read_only_store_takes_only_this_releases_schema() {
+        let folder = tempfile::tempdir().unwrap();
+        let path = folder.path().join("old.sqlite");
+        Connection::open(&path).unwrap().execute_batch(SCHEMA_V1).unwrap();
+        assert!(matches!(Store::open_read_only(&path), Err(StoreError::OlderSchema { found: 0, .. })));
+        assert_eq!(user_version(&path), 0, "not migrated");
+        drop(Store::open(&path).unwrap());
+        let store = Store::open_read_only(&path).unwrap();
+        assert_eq!(store.placement_count().unwrap(), 0);
+        assert!(store.set_meta("a", &[1]).is_err(), "no write");
+        assert!(Store::open_read_only(&folder.path().join("missing.sqlite")).is_err(), "never created");
     }
 
     #[test]

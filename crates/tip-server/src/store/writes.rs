@@ -134,6 +134,15 @@ impl Store {
         })
     }
 
+    /// Caps the database file at about `max_bytes` (SQLite's `max_page_count`): a write past it
+    /// fails with SQLITE_FULL, as on a full disk, and changes nothing.
+    pub fn limit_size(&self, max_bytes: u64) -> Result<()> {
+        let writer = self.writer.lock().unwrap_or_else(|e| e.into_inner());
+        let page_size: u64 = writer.query_row("PRAGMA page_size", [], |row| row.get(0))?;
+        writer.query_row(&format!("PRAGMA max_page_count = {}", (max_bytes / page_size).max(1)), [], |_| Ok(()))?;
+        Ok(())
+    }
+
     /// A value of the meta table, created by `init` when missing.
     pub fn meta_or_init(&self, key: &str, init: impl FnOnce() -> Vec<u8>) -> Result<Vec<u8>> {
         self.write(|writer| {
@@ -310,7 +319,7 @@ mod tests {
         assert_eq!(store.put_report(name, &cut, &cut_bytes).unwrap(), PutOutcome::KeptCurrent);
         let current = store.get_report(name).unwrap().unwrap();
         assert_eq!(current.completeness(), report.completeness());
-        assert_eq!(store.revisions(name).unwrap().len(), 2);
+        assert_eq!(store.revisions(name, 0, 10, usize::MAX).unwrap().1, 2);
     }
 
     #[test]
@@ -355,7 +364,7 @@ mod tests {
     fn a_second_writer_waits_for_the_first() {
         let (folder, store) = temporary_store();
         let path = folder.path().join("tip.sqlite");
-        let mut other = crate::store::open_connection(&path).unwrap();
+        let mut other = crate::store::open_connection(&path, crate::store::Mode::ReadWrite).unwrap();
         let other_tx = write_transaction(&mut other).unwrap();
         other_tx.execute("INSERT INTO meta (key, value) VALUES ('other', x'02')", []).unwrap();
         std::thread::scope(|scope| {
