@@ -288,6 +288,8 @@ fn is_furniture(element: ElementRef<'_>) -> bool {
         || value.attr("hidden").is_some()
         || value.attr("aria-hidden").is_some_and(|v| v.eq_ignore_ascii_case("true"))
         || value.attr("role").is_some_and(|role| FURNITURE_ROLES.iter().any(|r| role.eq_ignore_ascii_case(r)))
+        // Links within the page: "[Back to Top]", "Skip to content", footnote marks.
+        || (value.name() == "a" && value.attr("href").is_some_and(|href| href.starts_with('#')))
     {
         return true;
     }
