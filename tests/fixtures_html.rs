@@ -3,6 +3,9 @@
 //! `../shared/data/sources/STRUCTURE.md`), with the navigation, scripts, share buttons and
 //! footers around them that the front end must drop.
 
+// Each test binary that includes this module writes only the pages it needs.
+#![allow(dead_code)]
+
 use std::fmt::Write;
 
 /// A part of a narrative's body as a site marks it up.

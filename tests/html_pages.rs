@@ -173,6 +173,13 @@ fn a_2001_2008_page_of_several_countries_gives_one_report_per_country() {
     assert_eq!(parts, [0, 1]);
     assert_eq!(parsed.notes.len(), 1, "the page's own heading is passed over: {:?}", parsed.notes);
     assert!(parsed.notes[0].contains("IV. Country Narratives"), "{:?}", parsed.notes);
+
+    // A country hint, as a file name gives one, holds for a file of one narrative only.
+    let hints = Hints { country: Some("Angola".to_owned()), ..Hints::default() };
+    let parsed = parse_file(page.as_bytes(), &hints, None).unwrap();
+    let conflicts: Vec<_> =
+        parsed.parts.iter().flat_map(|p| &p.report.warnings).filter(|w| w.code == "hint-conflict").collect();
+    assert!(conflicts.is_empty(), "{conflicts:?}");
 }
 
 #[test]
@@ -229,7 +236,7 @@ fn a_page_without_a_narrative_is_refused_with_where_it_looked() {
                 <div id=content><p>Mix the flour and the butter, then bake for twenty minutes.</p></div>\
                 <footer>Contact</footer></body></html>";
     let error = parse_file(page.as_bytes(), &Hints::default(), None).unwrap_err();
-    assert_eq!(error.location, "div#content");
+    assert_eq!(error.location, "element div#content");
     assert!(error.message.starts_with("no country narrative in the page"), "{error}");
 
     let error = parse_file(b"<html><body><script>x()</script></body></html>", &Hints::default(), None).unwrap_err();

@@ -24,8 +24,9 @@ pub struct ParsedFile {
 ///
 /// Plain text is one narrative, read by [`parse_document`] as it stands. A web page or a PDF goes
 /// through its front end, then each narrative found through [`parse_document`] with the same
-/// hints (the year the file states fills a missing year hint); the report's source keeps where
-/// it was found, and the hash of the whole file, whose bytes are the ones kept.
+/// hints (the year the file states fills a missing year hint; a country hint holds only for a
+/// file of one narrative); the report's source keeps where it was found, and the hash of the
+/// whole file, whose bytes are the ones kept.
 ///
 /// # Errors
 /// When the file cannot be read at all: a page with no narrative, a PDF that is encrypted,
@@ -44,7 +45,9 @@ pub fn parse_file(bytes: &[u8], hints: &Hints, media_type: Option<MediaType>) ->
         MediaType::Pdf => (pdf::extract(bytes)?, None),
     };
     let Extraction { narratives, placements, report_year, notes } = extraction;
-    let hints = Hints { year: hints.year.or(report_year.map(i64::from)), ..hints.clone() };
+    // A country hint names a file's one country; for a file of several, each heading names its own.
+    let country = if narratives.len() == 1 { hints.country.clone() } else { None };
+    let hints = Hints { country, year: hints.year.or(report_year.map(i64::from)), ..hints.clone() };
     let file_sha256 = tip_model::hex::to_hex(&Sha256::digest(bytes));
     let parts = narratives
         .iter()

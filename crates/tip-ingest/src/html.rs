@@ -184,10 +184,11 @@ fn narrative_blocks(page: &Html) -> (String, Vec<String>) {
     (describe(container), blocks_of(container))
 }
 
-/// An element as a CSS selector names it: `div#docMain`, `section.entry-content`.
+/// An element as a user finds it, named as a CSS selector would: "element div#docMain",
+/// "element section.entry-content".
 fn describe(element: ElementRef<'_>) -> String {
     let value = element.value();
-    let mut name = value.name().to_owned();
+    let mut name = format!("element {}", value.name());
     if let Some(id) = value.id() {
         name.push('#');
         name.push_str(id);
