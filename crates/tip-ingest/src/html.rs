@@ -171,10 +171,7 @@ const LAYOUTS: [Layout; 3] = [
 /// The narrative's blocks of text, and where in the page they were looked for (for errors).
 fn narrative_blocks(page: &Html) -> (String, Vec<String>) {
     for layout in &LAYOUTS {
-        let found: Vec<ElementRef<'_>> = page.select(&selector(layout.containers)).collect();
-        // Keep the outermost: the template nests its classes.
-        let outermost: Vec<ElementRef<'_>> =
-            found.iter().filter(|e| !e.ancestors().any(|a| found.iter().any(|f| f.id() == a.id()))).copied().collect();
+        let outermost = outermost_matches(page, &selector(layout.containers));
         let blocks: Vec<String> = outermost.iter().flat_map(|e| blocks_of(*e)).collect();
         if !blocks.is_empty() {
             return (describe(outermost[0]), blocks);
@@ -182,6 +179,23 @@ fn narrative_blocks(page: &Html) -> (String, Vec<String>) {
     }
     let container = richest_element(page);
     (describe(container), blocks_of(container))
+}
+
+/// The elements that match, outermost only (the report template nests its classes), in page
+/// order; one pass over the page however deeply the matches nest.
+fn outermost_matches<'a>(page: &'a Html, selector: &Selector) -> Vec<ElementRef<'a>> {
+    let mut found = Vec::new();
+    let mut edges = page.root_element().traverse();
+    while let Some(edge) = edges.next() {
+        let ego_tree::iter::Edge::Open(node) = edge else { continue };
+        if let Some(element) = ElementRef::wrap(node)
+            && selector.matches(&element)
+        {
+            found.push(element);
+            skip_subtree(&mut edges, node.id());
+        }
+    }
+    found
 }
 
 /// An element as a user finds it, named as a CSS selector would: "element div#docMain",
@@ -289,8 +303,9 @@ fn is_furniture(element: ElementRef<'_>) -> bool {
         || value.attr("hidden").is_some()
         || value.attr("aria-hidden").is_some_and(|v| v.eq_ignore_ascii_case("true"))
         || value.attr("role").is_some_and(|role| FURNITURE_ROLES.iter().any(|r| role.eq_ignore_ascii_case(r)))
-        // Links within the page: "[Back to Top]", "Skip to content", footnote marks.
-        || (value.name() == "a" && value.attr("href").is_some_and(|href| href.starts_with('#')))
+        // Links to a place in the page: "[Back to Top]", "Skip to content", footnote marks (a
+        // bare "#" is a script's link, whose text may be the narrative's).
+        || (value.name() == "a" && value.attr("href").is_some_and(|href| href.starts_with('#') && href.len() > 1))
     {
         return true;
     }
@@ -614,7 +629,8 @@ mod tests {
     #[test]
     fn furniture_is_dropped() {
         let page = "<body><nav>Home</nav><div class=share-buttons>Share</div><script>var x = '<p>';</script>\
-                    <main><p>Text of the narrative.</p><div class='a2a skip-link'>Skip</div></main><footer>Contact</footer></body>";
+                    <main><p>Text of the narrative.<a href=#fn1>1</a></p><p><a href=#top>[Back to Top]</a></p>\
+                    <div class='a2a skip-link'>Skip</div></main><footer>Contact</footer></body>";
         assert_eq!(blocks(page), ["Text of the narrative."]);
     }
 
