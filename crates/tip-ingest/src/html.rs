@@ -23,6 +23,15 @@ use crate::layout;
 /// Finds the country narratives of a web page.
 pub fn extract(bytes: &[u8]) -> Result<Extraction, ExtractError> {
     let (text, _) = page_encoding(bytes).decode_with_bom_removal(bytes);
+    if let Some(offset) = too_deep(&text) {
+        return Err(ExtractError {
+            location: format!("character {}", text[..offset].chars().count() + 1),
+            message: format!(
+                "the page nests elements more than {MAX_NESTING} deep here; no saved page of the report does, \
+                 and parsing it would take very long"
+            ),
+        });
+    }
     let page = Html::parse_document(&text);
     let origin = origin(&page);
     let (container, blocks) = narrative_blocks(&page);
@@ -71,6 +80,71 @@ fn page_encoding(bytes: &[u8]) -> &'static Encoding {
         None if std::str::from_utf8(bytes).is_ok() => UTF_8,
         None => WINDOWS_1252,
     }
+}
+
+/// The deepest nesting of elements read. The HTML5 tree builder looks through the open
+/// elements for each tag, so its time grows with the square of the depth; browsers stop
+/// nesting at 512 too (Blink's parser).
+const MAX_NESTING: usize = 512;
+
+/// Elements the parser closes by itself (paragraphs, list items, cells, the page's frame).
+const IMPLIED_END: [&str; 20] = [
+    "p", "li", "dt", "dd", "td", "th", "tr", "tbody", "thead", "tfoot", "caption", "colgroup", "option", "optgroup",
+    "rb", "rt", "rp", "html", "head", "body",
+];
+/// Elements without content.
+const VOID: [&str; 15] = [
+    "area", "base", "br", "col", "embed", "frame", "hr", "img", "input", "link", "meta", "param", "source", "track",
+    "wbr",
+];
+/// Formatting elements, of which the parser keeps at most three alike open.
+const FORMATTING: [&str; 14] =
+    ["a", "b", "big", "code", "em", "font", "i", "nobr", "s", "small", "strike", "strong", "tt", "u"];
+/// Elements whose content is text, not markup, up to their end tag.
+const RAW_TEXT: [&str; 7] = ["script", "style", "textarea", "title", "xmp", "iframe", "noscript"];
+
+/// Where the page's elements first nest deeper than [`MAX_NESTING`], as a byte offset, if they
+/// do. Counted from the tags, in one pass: comments and the text of scripts and styles are
+/// passed over, and the elements that legacy pages leave open without nesting them (those the
+/// parser closes by itself, void and formatting elements) are not counted.
+fn too_deep(text: &str) -> Option<usize> {
+    let lower = text.to_ascii_lowercase();
+    let bytes = lower.as_bytes();
+    let mut depth = 0usize;
+    let mut at = 0;
+    while let Some(found) = memchr::memchr(b'<', &bytes[at..]) {
+        let start = at + found;
+        at = start + 1;
+        if bytes[at..].starts_with(b"!--") {
+            at = memchr::memmem::find(&bytes[at..], b"-->").map_or(bytes.len(), |end| at + end + 3);
+            continue;
+        }
+        let closing = bytes.get(at) == Some(&b'/');
+        let name_start = at + usize::from(closing);
+        if !bytes.get(name_start).is_some_and(u8::is_ascii_alphabetic) {
+            continue;
+        }
+        let name_len = bytes[name_start..].iter().take_while(|b| b.is_ascii_alphanumeric()).count();
+        let name = &lower[name_start..name_start + name_len];
+        at = name_start + name_len;
+        if !closing && RAW_TEXT.contains(&name) {
+            let end_tag = format!("</{name}");
+            at = memchr::memmem::find(&bytes[at..], end_tag.as_bytes()).map_or(bytes.len(), |end| at + end);
+            continue;
+        }
+        if IMPLIED_END.contains(&name) || VOID.contains(&name) || FORMATTING.contains(&name) {
+            continue;
+        }
+        if closing {
+            depth = depth.saturating_sub(1);
+        } else {
+            depth += 1;
+            if depth > MAX_NESTING {
+                return Some(start);
+            }
+        }
+    }
+    None
 }
 
 fn selector(css: &str) -> Selector {
@@ -645,6 +719,19 @@ mod tests {
         assert_eq!(encoding_name(b"<meta charset=utf-16><p>x"), "UTF-8");
         assert_eq!(encoding_name("<p>caf\u{e9}".as_bytes()), "UTF-8");
         assert_eq!(encoding_name(b"<p>caf\xe9"), "windows-1252");
+    }
+
+    #[test]
+    fn pages_nested_too_deep_are_refused_before_parsing() {
+        let deep = "<div>".repeat(MAX_NESTING + 1);
+        assert_eq!(too_deep(&deep), Some(MAX_NESTING * 5));
+        let error = extract(deep.as_bytes()).unwrap_err();
+        assert_eq!(error.location, format!("character {}", MAX_NESTING * 5 + 1));
+        // Legacy pages leave paragraphs, cells and fonts open; scripts compare with "<".
+        let legacy = "<P><FONT SIZE=2><TD><b>x".repeat(2 * MAX_NESTING)
+            + &"<script>for (i = 0; i<n; i++) {}</script>".repeat(2 * MAX_NESTING)
+            + &"<div></div><!-- <div> -->".repeat(2 * MAX_NESTING);
+        assert_eq!(too_deep(&legacy), None);
     }
 
     #[test]
