@@ -34,8 +34,8 @@ pub fn extract(bytes: &[u8]) -> Result<Extraction, ExtractError> {
     }
     let page = Html::parse_document(&text);
     let origin = origin(&page);
-    let (container, blocks) = narrative_blocks(&page);
     let registry = CountryRegistry::global();
+    let (container, blocks) = narrative_blocks(&page, registry);
     let page_heading =
         page_headings(&page).find(|h| is_country_heading(h, registry) || layout::page_title(h).is_some());
     let (texts, notes) = split_countries(blocks, page_heading, registry).map_err(|message| ExtractError {
@@ -225,34 +225,39 @@ fn report_year(page: &Html, origin: &Origin) -> Option<i32> {
         .or_else(|| page_headings(page).find_map(|h| IN_TITLE.captures(&h).and_then(year)))
 }
 
-/// A layout whose narrative block is known by its markup.
-struct Layout {
-    /// The elements that hold the narrative, outermost first.
-    containers: &'static str,
-}
-
-/// The layouts read, in the order they are tried; a page none of them fits is read by the
-/// general rule ([`richest_element`]).
-const LAYOUTS: [Layout; 3] = [
+/// The elements that hold the narrative in the layouts known by their markup, in the order they
+/// are tried; a page none of them fits is read by the general rule ([`richest_element`]).
+const LAYOUT_CONTAINERS: [&str; 3] = [
     // www.state.gov since 2021 and 2017-2021.state.gov: the WordPress "report" template.
-    Layout { containers: ".wp-block-report-content, .report__content__inner, section.entry-content, #report_content" },
+    ".wp-block-report-content, .report__content__inner, section.entry-content, #report_content",
     // 2009-2017.state.gov: the old content management system's page body.
-    Layout { containers: "#tier3-landing-content-wide, #body-col02-row01" },
+    "#tier3-landing-content-wide, #body-col02-row01",
     // Refworld's document view.
-    Layout { containers: "#docMain, .document-content, #fullTextContainer" },
+    "#docMain, .document-content, #fullTextContainer",
 ];
 
-/// The narrative's blocks of text, and where in the page they were looked for (for errors).
-fn narrative_blocks(page: &Html) -> (String, Vec<String>) {
-    for layout in &LAYOUTS {
-        let outermost = outermost_matches(page, &selector(layout.containers));
+/// The narrative's blocks of text, and where in the page they were found (for errors): those of
+/// the first known layout the page fits, else of the general rule; the first of them with a
+/// country heading (a blog's `.entry-content` may hold something else), else the first with
+/// text.
+fn narrative_blocks(page: &Html, registry: &CountryRegistry) -> (String, Vec<String>) {
+    let layouts = LAYOUT_CONTAINERS.iter().filter_map(|containers| {
+        let outermost = outermost_matches(page, &selector(containers));
         let blocks: Vec<String> = outermost.iter().flat_map(|e| blocks_of(*e)).collect();
-        if !blocks.is_empty() {
-            return (describe(outermost[0]), blocks);
+        (!blocks.is_empty()).then(|| (describe(outermost[0]), blocks))
+    });
+    let general = std::iter::once_with(|| {
+        let container = richest_element(page);
+        (describe(container), blocks_of(container))
+    });
+    let mut first = None;
+    for (container, blocks) in layouts.chain(general) {
+        if blocks.iter().any(|b| is_country_heading(b, registry)) {
+            return (container, blocks);
         }
+        first.get_or_insert((container, blocks));
     }
-    let container = richest_element(page);
-    (describe(container), blocks_of(container))
+    first.expect("the general rule always gives a container")
 }
 
 /// The elements that match, outermost only (the report template nests its classes), in page
@@ -668,7 +673,7 @@ mod tests {
     use super::*;
 
     fn blocks(html: &str) -> Vec<String> {
-        narrative_blocks(&Html::parse_document(html)).1
+        narrative_blocks(&Html::parse_document(html), CountryRegistry::global()).1
     }
 
     #[test]
@@ -698,6 +703,22 @@ mod tests {
         let page = "<body><table><tr><td><p>Trafficking narrative paragraph.</p><table><tr><th>Year</th><th>Cases</th></tr>\
                     <tr><td>2022</td><td> 12 </td></tr></table></td></tr></table></body>";
         assert_eq!(blocks(page), ["Trafficking narrative paragraph.", "Year | Cases", "2022 | 12"]);
+    }
+
+    #[test]
+    fn a_known_container_without_a_narrative_gives_way_to_the_general_rule() {
+        let page = "<body><div class=entry-content><p>Subscribe to our newsletter.</p></div>\
+                    <div id=story><h2>MALI (Tier 2)</h2><p>The Government of Mali does not fully meet the minimum standards.</p></div></body>";
+        assert_eq!(
+            blocks(page),
+            ["MALI (Tier 2)", "The Government of Mali does not fully meet the minimum standards."]
+        );
+        let nothing =
+            "<body><div class=entry-content><p>Subscribe to our newsletter.</p></div><div><p>Contact</p></div></body>";
+        assert_eq!(
+            narrative_blocks(&Html::parse_document(nothing), CountryRegistry::global()).0,
+            "element div.entry-content"
+        );
     }
 
     #[test]
