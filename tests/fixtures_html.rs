@@ -412,3 +412,12 @@ pub fn other_site(narrative: &Narrative, page_title: &str) -> String {
         body = body_html(&narrative.body, |t| format!("<h3>{t}</h3>")),
     )
 }
+
+/// A page that shows a narrative's plain text as it is, in a `<pre>` (mirrors of text files do).
+pub fn preformatted(text: &str, page_title: &str) -> String {
+    format!(
+        "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>{page_title}</title></head>\n<body>\
+         <div class=\"menu\"><a href=\"/\">Index</a></div>\n<pre>{}</pre>\n<p class=\"small\">Mirrored text.</p></body></html>\n",
+        escape(text)
+    )
+}

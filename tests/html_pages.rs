@@ -231,6 +231,18 @@ fn pages_of_other_sites_are_read_by_the_general_rule() {
 }
 
 #[test]
+fn a_narrative_shown_as_preformatted_text_gives_the_text_report() {
+    for (name, title) in [
+        ("TONGA_2019_stategov.txt", "2019 Trafficking in Persons Report: Tonga"),
+        ("MALI_2018_tip-pdf-parse_COMPLETE.txt", "Trafficking in Persons Report 2018 - Mali"),
+        ("LUXEMBOURG_2009_gvnet.txt", "Luxembourg"),
+    ] {
+        let page = fixtures_html::preformatted(&text_of(name), title);
+        assert_same_report(page.as_bytes(), name);
+    }
+}
+
+#[test]
 fn a_page_without_a_narrative_is_refused_with_where_it_looked() {
     let page = "<!DOCTYPE html><html><head><title>Recipes</title></head><body><nav><a href=/>Home</a></nav>\
                 <div id=content><p>Mix the flour and the butter, then bake for twenty minutes.</p></div>\

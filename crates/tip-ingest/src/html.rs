@@ -406,7 +406,6 @@ const BLOCK_TAGS: [&str; 29] = [
     "blockquote",
     "center",
     "address",
-    "pre",
     "dl",
     "dt",
     "dd",
@@ -425,6 +424,7 @@ const BLOCK_TAGS: [&str; 29] = [
     "thead",
     "tfoot",
     "td",
+    "th",
 ];
 
 fn is_heading(name: &str) -> bool {
@@ -466,6 +466,13 @@ fn blocks_of(container: ElementRef<'_>) -> Vec<String> {
                     let in_data_table = tables.last().is_some_and(|(_, data)| *data);
                     if is_furniture(element_ref) && node.id() != container.id() {
                         skip_subtree(&mut edges, node.id());
+                    } else if text.preformatted.is_some() {
+                        if name == "br" {
+                            text.push("\n");
+                        }
+                    } else if name == "pre" {
+                        text.end_block();
+                        text.preformatted = Some((node.id(), String::new()));
                     } else if name == "table" {
                         text.end_block();
                         tables.push((node.id(), in_data_table || is_data_table(element_ref)));
@@ -487,7 +494,11 @@ fn blocks_of(container: ElementRef<'_>) -> Vec<String> {
                 let Node::Element(element) = node.value() else { continue };
                 let name = element.name();
                 let in_data_table = tables.last().is_some_and(|(_, data)| *data);
-                if name == "table" && tables.last().is_some_and(|(id, _)| *id == node.id()) {
+                if text.preformatted.as_ref().is_some_and(|(id, _)| *id == node.id()) {
+                    text.end_preformatted();
+                } else if text.preformatted.is_some() {
+                    continue;
+                } else if name == "table" && tables.last().is_some_and(|(id, _)| *id == node.id()) {
                     tables.pop();
                     text.end_block();
                 } else if in_data_table {
@@ -531,6 +542,8 @@ struct BlockText {
     lines: Vec<Line>,
     /// How many `<b>`/`<strong>` elements are open.
     emphasis: usize,
+    /// The `<pre>` being read and its text as written.
+    preformatted: Option<(ego_tree::NodeId, String)>,
 }
 
 impl BlockText {
@@ -541,8 +554,12 @@ impl BlockText {
         self.lines.last_mut().expect("a line was just pushed")
     }
 
-    /// Adds text as HTML renders it: runs of white space are one space.
+    /// Adds text as HTML renders it: runs of white space are one space (in a `<pre>`, as written).
     fn push(&mut self, text: &str) {
+        if let Some((_, preformatted)) = &mut self.preformatted {
+            preformatted.push_str(text);
+            return;
+        }
         let bold = self.emphasis > 0;
         let line = self.line();
         for (i, word) in text.split(|c: char| c.is_whitespace()).enumerate() {
@@ -567,6 +584,16 @@ impl BlockText {
             Some(line) if line.text.trim().is_empty() => self.end_block(),
             Some(_) => self.lines.push(Line::default()),
             None => {}
+        }
+    }
+
+    /// Ends a `<pre>`: a block per paragraph (lines between blank lines), its lines kept for the
+    /// narrative parser to join as it joins those of a text file.
+    fn end_preformatted(&mut self) {
+        let Some((_, text)) = self.preformatted.take() else { return };
+        let lines: Vec<&str> = text.lines().map(str::trim_end).collect();
+        for paragraph in lines.split(|line| line.trim().is_empty()).filter(|p| !p.is_empty()) {
+            self.blocks.push(paragraph.join("\n"));
         }
     }
 
@@ -718,6 +745,15 @@ mod tests {
         assert_eq!(
             narrative_blocks(&Html::parse_document(nothing), CountryRegistry::global()).0,
             "element div.entry-content"
+        );
+    }
+
+    #[test]
+    fn preformatted_text_keeps_its_lines_for_the_narrative_parser() {
+        let page = "<body><pre>TONGA: Tier 2\nThe Government of Tonga does not fully\nmeet the standards.\n\n  \nPROSECUTION\n</pre></body>";
+        assert_eq!(
+            blocks(page),
+            ["TONGA: Tier 2\nThe Government of Tonga does not fully\nmeet the standards.", "PROSECUTION"]
         );
     }
 
