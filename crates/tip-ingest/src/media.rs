@@ -28,14 +28,19 @@ impl MediaType {
         hint.unwrap_or_else(|| MediaType::sniff(bytes))
     }
 
-    /// The media type the first kilobyte shows: `%PDF-` for a PDF, an HTML opening (after a
-    /// byte-order mark, blank space, an XML declaration and comments) for a page, text otherwise.
+    /// The media type the first kilobyte shows: an HTML opening (after a byte-order mark, blank
+    /// space, an XML declaration and comments) for a page, else `%PDF-` for a PDF, else text. The
+    /// markup is looked for first: a page may quote `%PDF-` in its head, a PDF never opens with
+    /// markup.
     pub fn sniff(bytes: &[u8]) -> MediaType {
         let head = &bytes[..bytes.len().min(SNIFF_LEN)];
-        if memchr::memmem::find(head, b"%PDF-").is_some() {
-            return MediaType::Pdf;
+        if opens_with_markup(&ascii_head(head)) {
+            MediaType::Html
+        } else if memchr::memmem::find(head, b"%PDF-").is_some() {
+            MediaType::Pdf
+        } else {
+            MediaType::Text
         }
-        if opens_with_markup(&ascii_head(head)) { MediaType::Html } else { MediaType::Text }
     }
 
     /// The IANA name: `text/plain`, `text/html`, `application/pdf`.
@@ -130,6 +135,7 @@ mod tests {
             b"<meta charset=windows-1252><p>x",
             b"<!-- saved from url=(0045)https://www.state.gov/ -->\n<html>",
             b"<?xml version=\"1.0\"?>\n<!DOCTYPE html PUBLIC \"-//W3C//DTD XHTML 1.0 Strict//EN\">",
+            b"<html><head><script>var magic = '%PDF-';</script>",
         ] {
             assert_eq!(MediaType::sniff(page), MediaType::Html, "{}", String::from_utf8_lossy(page));
         }
