@@ -1,5 +1,7 @@
 //! The `tip-atlas` command line: `check --json` against the narratives' manifest, exit codes.
 
+mod fixtures_html;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -160,4 +162,50 @@ fn export_of_a_new_store_gives_the_bundled_placements() {
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     let placements = String::from_utf8(output.stdout).unwrap().lines().count();
     assert!(placements >= 4100, "{placements}");
+}
+
+#[test]
+fn check_json_prints_a_line_per_narrative_of_a_web_page_and_refuses_a_page_without_one() {
+    let folder = tempfile::tempdir().unwrap();
+    let narrative = |file: &str| {
+        fixtures_html::narrative(&std::fs::read_to_string(shared_data().join("narratives").join(file)).unwrap())
+    };
+    let (angola, nigeria) = (narrative("ANGOLA_2001_stategov_COMPLETE.txt"), narrative("NIGERIA_2001_refworld.txt"));
+    let several =
+        fixtures_html::state_gov_2001_2008(&[&angola, &nigeria], "IV. Country Narratives -- Tier 2", 2001, 3_930);
+    std::fs::write(folder.path().join("tier2.htm"), several).unwrap();
+    let text = std::fs::read(shared_data().join("narratives/MALI_2017_refworld.txt")).unwrap();
+    std::fs::write(folder.path().join("MALI_2017_refworld.txt"), text).unwrap();
+
+    let output = tip_atlas(&["check", "--json", folder.path().to_str().unwrap()]);
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert!(output.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&output.stderr));
+    let lines: Vec<serde_json::Value> = stdout.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let summary: Vec<(String, u64, &str, &str)> = lines
+        .iter()
+        .map(|l| {
+            let file = l["path"].as_str().unwrap().rsplit('/').next().unwrap().to_owned();
+            (file, l["part"].as_u64().unwrap(), l["media_type"].as_str().unwrap(), l["country"].as_str().unwrap())
+        })
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            ("MALI_2017_refworld.txt".to_owned(), 0, "text/plain", "MLI"),
+            ("tier2.htm".to_owned(), 0, "text/html", "AGO"),
+            ("tier2.htm".to_owned(), 1, "text/html", "NGA"),
+        ]
+    );
+    assert!(lines.iter().all(|l| l["pages"].is_null() && l["year"].is_i64()), "{stdout}");
+    assert!(String::from_utf8_lossy(&output.stderr).contains("passed over"), "the page's heading is noted");
+
+    let empty = folder.path().join("recipes.html");
+    std::fs::write(&empty, "<!doctype html><title>Recipes</title><main><p>Bake for twenty minutes.</p></main>")
+        .unwrap();
+    let output = tip_atlas(&["check", "--json", empty.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(1));
+    let line: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(line["media_type"], "text/html");
+    assert_eq!(line["location"], "element main");
+    assert!(line["error"].as_str().unwrap().starts_with("no country narrative in the page"), "{line}");
 }

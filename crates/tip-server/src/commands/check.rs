@@ -1,11 +1,13 @@
-//! `tip-atlas check [--json] PATH...`: parse documents without writing and print diagnostics.
+//! `tip-atlas check [--json] PATH...`: parse documents without writing and print diagnostics,
+//! one line per country narrative found in a file (a web page or a whole-report PDF holds
+//! several).
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use serde::Serialize;
-use tip_ingest::{Hints, ParsedDocument, parse_document};
+use tip_ingest::{Hints, MediaType, ParsedDocument, parse_file};
 use tip_model::pb::{Diagnostic, Tier};
 
 use super::{Input, collect_inputs, read_tier_table};
@@ -37,6 +39,11 @@ struct TableLine<'a> {
 #[derive(Serialize)]
 struct DocumentLine<'a> {
     path: String,
+    /// The narrative's index within the file.
+    part: usize,
+    /// The PDF pages the narrative spans, `[first, last]`.
+    pages: Option<[i32; 2]>,
+    media_type: &'static str,
     country: Option<&'a str>,
     year: Option<i32>,
     tier: Option<&'static str>,
@@ -56,10 +63,33 @@ fn diagnostic_lines(diagnostics: &[Diagnostic]) -> Vec<DiagnosticLine<'_>> {
         .collect()
 }
 
-fn document_line<'a>(path: &Path, parsed: &'a ParsedDocument) -> DocumentLine<'a> {
+/// A file that could not be read at all: no narrative in the page, an encrypted PDF.
+#[derive(Serialize)]
+struct FailedFileLine<'a> {
+    path: String,
+    media_type: &'static str,
+    /// Where in the file it failed: "the file", "page 17", "div#content".
+    location: &'a str,
+    error: &'a str,
+}
+
+/// The placements read from a whole report's tier-placement pages.
+#[derive(Serialize)]
+struct PlacementsLine {
+    path: String,
+    kind: &'static str,
+    media_type: &'static str,
+    placements: usize,
+}
+
+fn document_line<'a>(path: &Path, part: usize, media_type: MediaType, parsed: &'a ParsedDocument) -> DocumentLine<'a> {
     let report = &parsed.report;
+    let source = report.source.as_ref();
     DocumentLine {
         path: path.display().to_string(),
+        part,
+        pages: source.filter(|s| s.first_page > 0).map(|s| [s.first_page, s.last_page]),
+        media_type: media_type.mime(),
         country: report.country.strip_prefix("countries/"),
         year: (report.year != 0).then_some(report.year),
         tier: (report.tier() != Tier::Unspecified).then(|| report.tier().as_str_name()),
@@ -109,10 +139,7 @@ pub fn run(paths: &[PathBuf], json: bool) -> ExitCode {
                 continue;
             }
         };
-        let parsed = parse_document(&bytes, &Hints::from_path(path));
-        failed |= !parsed.is_ok();
-        let line = document_line(path, &parsed);
-        if emit(&mut stdout, json, &line, write_human).is_err() {
+        if check_file(&mut stdout, json, path, &bytes, &mut failed).is_err() {
             return ExitCode::from(2);
         }
     }
@@ -123,6 +150,43 @@ pub fn run(paths: &[PathBuf], json: bool) -> ExitCode {
     } else {
         ExitCode::SUCCESS
     }
+}
+
+/// Checks one file: a line per narrative found, a line for the placements of a whole report's
+/// tier pages, or one line saying why the file cannot be read. Notes on parts passed over go to
+/// standard error.
+fn check_file(out: &mut impl Write, json: bool, path: &Path, bytes: &[u8], failed: &mut bool) -> std::io::Result<()> {
+    let media_type = MediaType::sniff(bytes);
+    let parsed = match parse_file(bytes, &Hints::from_path(path), Some(media_type)) {
+        Ok(parsed) => parsed,
+        Err(error) => {
+            *failed = true;
+            let line = FailedFileLine {
+                path: path.display().to_string(),
+                media_type: media_type.mime(),
+                location: &error.location,
+                error: &error.message,
+            };
+            return emit(out, json, &line, write_failed);
+        }
+    };
+    for note in &parsed.notes {
+        eprintln!("tip-atlas: {}: {note}", path.display());
+    }
+    for (part, document) in parsed.parts.iter().enumerate() {
+        *failed |= !document.is_ok();
+        emit(out, json, &document_line(path, part, parsed.media_type, document), write_human)?;
+    }
+    if !parsed.placements.is_empty() {
+        let line = PlacementsLine {
+            path: path.display().to_string(),
+            kind: "report_tier_placements",
+            media_type: parsed.media_type.mime(),
+            placements: parsed.placements.len(),
+        };
+        emit(out, json, &line, write_placements)?;
+    }
+    Ok(())
 }
 
 /// Writes one line of output: JSON, or `human`'s words.
@@ -156,11 +220,25 @@ fn write_table(out: &mut impl Write, line: &TableLine<'_>) -> std::io::Result<()
     Ok(())
 }
 
+fn write_failed(out: &mut impl Write, line: &FailedFileLine<'_>) -> std::io::Result<()> {
+    writeln!(out, "ERROR: {} — {}: {}", line.path, line.location, line.error)
+}
+
+fn write_placements(out: &mut impl Write, line: &PlacementsLine) -> std::io::Result<()> {
+    writeln!(out, "ok: {} — {} tier placement(s) listed in the report", line.path, line.placements)
+}
+
 fn write_human(out: &mut impl Write, line: &DocumentLine<'_>) -> std::io::Result<()> {
     let verdict = if line.errors.is_empty() { "ok" } else { "ERROR" };
+    // A text file is one narrative: its line reads as before.
+    let part = match line.pages {
+        _ if line.media_type == MediaType::Text.mime() => String::new(),
+        Some([first, last]) => format!(" (part {}, pages {first}-{last})", line.part),
+        None => format!(" (part {})", line.part),
+    };
     writeln!(
         out,
-        "{verdict}: {} — {} {} {}, {} recommendation(s), {}",
+        "{verdict}: {}{part} — {} {} {}, {} recommendation(s), {}",
         line.path,
         line.country.unwrap_or("?"),
         line.year.map_or("?".to_owned(), |y| y.to_string()),
