@@ -5,9 +5,7 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 use sha2::{Digest, Sha256};
-use tip_model::pb::{
-    Completeness, Recommendation, Report, Section, SectionKind, Source, StandardsFinding, Tier, TierChange,
-};
+use tip_model::pb::{Completeness, Recommendation, Report, Section, SectionKind, Source, StandardsFinding, Tier, TierChange};
 use tip_model::tier::tier_label;
 use tip_model::{Country, CountryRegistry, ReportName, ReportYear, parse_tier};
 
@@ -497,11 +495,7 @@ impl Reader<'_> {
                 _ => {}
             }
             if let Some(later) = self.year_of_stated_change(year, placed) {
-                self.diagnostics.warn(
-                    at,
-                    "year-conflict",
-                    format!("{message}: kept {later}, the year the table places it so"),
-                );
+                self.diagnostics.warn(at, "year-conflict", format!("{message}: kept {later}, the year the table places it so"));
                 return Some(later);
             }
             self.diagnostics.warn(at, "year-conflict", format!("{message}: the title's year may be wrong"));
