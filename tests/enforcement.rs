@@ -64,19 +64,20 @@ const TENS: [&str; 10] = ["", "", "twenty", "thirty", "forty", "fifty", "sixty",
 
 /// `n` in words as the report writes them: "one hundred twenty-three", "two million five".
 fn spell(n: i64) -> String {
-    fn below_thousand(n: i64, words: &mut Vec<String>) {
+    fn below_thousand(n: usize, words: &mut Vec<String>) {
         let (hundreds, rest) = (n / 100, n % 100);
         if hundreds > 0 {
-            words.push(SMALL[hundreds as usize].to_owned());
+            words.push(SMALL[hundreds].to_owned());
             words.push("hundred".to_owned());
         }
         match rest {
             0 => {}
-            1..=19 => words.push(SMALL[rest as usize].to_owned()),
-            _ if rest % 10 == 0 => words.push(TENS[(rest / 10) as usize].to_owned()),
-            _ => words.push(format!("{}-{}", TENS[(rest / 10) as usize], SMALL[(rest % 10) as usize])),
+            1..=19 => words.push(SMALL[rest].to_owned()),
+            _ if rest % 10 == 0 => words.push(TENS[rest / 10].to_owned()),
+            _ => words.push(format!("{}-{}", TENS[rest / 10], SMALL[rest % 10])),
         }
     }
+    let n = usize::try_from(n).expect("a count");
     if n == 0 {
         return "zero".to_owned();
     }
@@ -96,7 +97,7 @@ fn with_commas(n: i64) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -151,6 +152,8 @@ proptest! {
     #[test]
     fn arbitrary_text_never_panics(text in any::<String>()) {
         let _ = extract(&report(&[&text], &[&text]));
+        let words: Vec<&str> = text.split(' ').collect();
+        let _ = read_number(&words);
     }
 
     #[test]
@@ -280,9 +283,10 @@ fn the_evidence_points_at_the_sentence() {
     assert_eq!(evidence.sentence, second);
     // Code points, not bytes: "è" is one.
     let start = first.chars().count() + 1;
-    assert_eq!((evidence.start, evidence.end), (start as i32, (start + second.chars().count()) as i32));
-    let spanned: String =
-        text.chars().skip(evidence.start as usize).take((evidence.end - evidence.start) as usize).collect();
+    let end = start + second.chars().count();
+    let span = (usize::try_from(evidence.start).unwrap(), usize::try_from(evidence.end).unwrap());
+    assert_eq!(span, (start, end));
+    let spanned: String = text.chars().skip(span.0).take(span.1 - span.0).collect();
     assert_eq!(spanned, second);
 }
 

@@ -161,13 +161,29 @@ fn period_of_year(year: i32, report_year: Option<i32>) -> Period {
     }
 }
 
-/// Word stems without their first letter, so that "Prosecutions" and "prosecuted" both match:
-/// a sentence that names no measure is not read further.
-static TRIGGER_STEMS: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new("nvestigat|rosecut|ndict|onvict|dentif|opened").expect("a valid pattern"));
+/// Word stems without their first letter, so that "Prosecutions" and "prosecuted" both match: a
+/// sentence that names none of the measures read from its section is not read further. [the
+/// first three measures, victims identified, all four]
+static TRIGGER_STEMS: LazyLock<[Regex; 3]> = LazyLock::new(|| {
+    ["nvestigat|rosecut|ndict|onvict|opened", "dentif", "nvestigat|rosecut|ndict|onvict|opened|dentif"]
+        .map(|pattern| Regex::new(pattern).expect("a valid pattern"))
+});
+
+/// What a figure needs: digits, a number word, or a word that states zero. A sentence without
+/// any is not tokenized.
+static COUNT_WORDS: LazyLock<Regex> = LazyLock::new(|| {
+    let words = SMALL_WORDS.iter().chain(&TENS_WORDS).chain(&["no", "any", "anyone", "none"]).copied();
+    let pattern = format!(r"[0-9]|(?i-u:\b(?:{})\b)", words.collect::<Vec<_>>().join("|"));
+    Regex::new(&pattern).expect("a valid pattern")
+});
 
 fn read_paragraph(text: &str, place: Place, measures: &[Measure], year: Option<i32>, found: &mut Found) {
-    let mut triggers = TRIGGER_STEMS.find_iter(text).map(|m| m.start()).peekable();
+    let stems = match (measures.contains(&Measure::Investigations), measures.contains(&Measure::VictimsIdentified)) {
+        (true, false) => &TRIGGER_STEMS[0],
+        (false, true) => &TRIGGER_STEMS[1],
+        _ => &TRIGGER_STEMS[2],
+    };
+    let mut triggers = stems.find_iter(text).map(|m| m.start()).peekable();
     for sentence in sentences(text) {
         let mut named = false;
         while let Some(&at) = triggers.peek() {
@@ -178,7 +194,7 @@ fn read_paragraph(text: &str, place: Place, measures: &[Measure], year: Option<i
             triggers.next();
         }
         let body = &text[sentence.bytes.clone()];
-        if !named || body.contains("complicit") {
+        if !named || body.contains("complicit") || !COUNT_WORDS.is_match(body) {
             continue;
         }
         let mut evidence: Option<Evidence> = None;
@@ -227,7 +243,7 @@ fn sentences(text: &str) -> Vec<SentenceSpan> {
     // Code points before `counted`, counted once as the spans move forward.
     let (mut counted, mut chars) = (0, 0);
     let mut char_index = |byte: usize| {
-        chars += bytes[counted..byte].iter().filter(|b| (**b & 0xC0) != 0x80).count();
+        chars += text[counted..byte].chars().count();
         counted = byte;
         chars
     };
@@ -356,20 +372,19 @@ fn tokenize(text: &str) -> Vec<Token<'_>> {
 }
 
 fn classify_word(word: &str) -> Kind<'_> {
-    if word.bytes().all(|b| b.is_ascii_digit()) && word.len() == 4 {
-        if let Ok(year) = word.parse::<i32>()
+    if word.as_bytes().first().is_some_and(u8::is_ascii_digit) {
+        if word.len() == 4
+            && let Ok(year) = word.parse::<i32>()
             && (1900..2100).contains(&year)
         {
             return Kind::Year(year);
         }
-    }
-    if word.bytes().all(|b| b.is_ascii_digit() || b == b',') && word.as_bytes()[0].is_ascii_digit() {
-        if let Ok(value) = word.replace(',', "").parse::<i64>() {
+        if word.bytes().all(|b| b.is_ascii_digit() || b == b',')
+            && let Ok(value) = word.replace(',', "").parse::<i64>()
+        {
             return Kind::Number { value, approximate: false };
         }
-    }
-    if word.bytes().all(|b| b.is_ascii_digit() || b == b'.') && word.contains('.') {
-        // "1.7" stands only before "million"; kept as a word otherwise.
+        // "1.7" stands only before "million"; "16-20", "149a" are no counts.
         return Kind::Word(Cow::Borrowed(word));
     }
     if word.chars().any(char::is_uppercase) {
@@ -379,49 +394,52 @@ fn classify_word(word: &str) -> Kind<'_> {
     }
 }
 
-/// The value of a number word: units and teens, tens, and the multipliers.
+const SMALL_WORDS: [&str; 20] = [
+    "zero",
+    "one",
+    "two",
+    "three",
+    "four",
+    "five",
+    "six",
+    "seven",
+    "eight",
+    "nine",
+    "ten",
+    "eleven",
+    "twelve",
+    "thirteen",
+    "fourteen",
+    "fifteen",
+    "sixteen",
+    "seventeen",
+    "eighteen",
+    "nineteen",
+];
+const TENS_WORDS: [&str; 8] = ["twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"];
+
+/// The value of a number word: units and teens, tens ("seventy-nine" too), and the multipliers.
 fn number_word(word: &str) -> Option<NumberWord> {
-    const SMALL: [&str; 20] = [
-        "zero",
-        "one",
-        "two",
-        "three",
-        "four",
-        "five",
-        "six",
-        "seven",
-        "eight",
-        "nine",
-        "ten",
-        "eleven",
-        "twelve",
-        "thirteen",
-        "fourteen",
-        "fifteen",
-        "sixteen",
-        "seventeen",
-        "eighteen",
-        "nineteen",
-    ];
-    const TENS: [&str; 8] = ["twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"];
-    if let Some(v) = SMALL.iter().position(|w| *w == word) {
-        return Some(NumberWord::Small(i64::try_from(v).ok()?));
+    let small = |w: &str| SMALL_WORDS.iter().position(|s| *s == w).and_then(|v| i64::try_from(v).ok());
+    let tens = |w: &str| TENS_WORDS.iter().position(|s| *s == w).and_then(|v| i64::try_from(v * 10 + 20).ok());
+    if let Some(v) = small(word) {
+        return Some(NumberWord::Small(v));
     }
-    if let Some(v) = TENS.iter().position(|w| *w == word) {
-        return Some(NumberWord::Tens(i64::try_from(v).ok()? * 10 + 20));
-    }
-    if let Some((tens, unit)) = word.split_once('-')
-        && let (Some(NumberWord::Tens(t)), Some(NumberWord::Small(u))) = (number_word(tens), number_word(unit))
-        && (1..10).contains(&u)
-    {
-        return Some(NumberWord::Tens(t + u));
+    if let Some(v) = tens(word) {
+        return Some(NumberWord::Tens(v));
     }
     match word {
-        "hundred" => Some(NumberWord::Hundred),
-        "thousand" => Some(NumberWord::Scale(1_000)),
-        "million" => Some(NumberWord::Scale(1_000_000)),
-        _ => None,
+        "hundred" => return Some(NumberWord::Hundred),
+        "thousand" => return Some(NumberWord::Scale(1_000)),
+        "million" => return Some(NumberWord::Scale(1_000_000)),
+        _ => {}
     }
+    // "seventy-nine": only words of 8 to 13 letters can be one.
+    if !(8..=13).contains(&word.len()) {
+        return None;
+    }
+    let (t, u) = word.split_once('-')?;
+    Some(NumberWord::Tens(tens(t)? + small(u).filter(|u| (1..10).contains(u))?))
 }
 
 #[derive(Clone, Copy)]
@@ -470,7 +488,16 @@ fn number_at(raw: &[Kind<'_>]) -> (i64, usize) {
     // Digits, possibly scaled: "3 million", "1.7 million".
     let digits = match &raw[0] {
         Kind::Number { value, .. } => Some(*value as f64),
-        Kind::Word(w) if w.contains('.') => w.parse::<f64>().ok(),
+        Kind::Word(w) if w.as_bytes().first().is_some_and(u8::is_ascii_digit) => w.parse::<f64>().ok(),
+        // Number words start with one of these letters.
+        Kind::Word(w)
+            if !w
+                .as_bytes()
+                .first()
+                .is_some_and(|b| matches!(b, b'z' | b'o' | b't' | b'f' | b's' | b'e' | b'n' | b'h' | b'm')) =>
+        {
+            return (0, 0);
+        }
         _ => None,
     };
     if let Some(base) = digits {
@@ -532,12 +559,13 @@ fn number_at(raw: &[Kind<'_>]) -> (i64, usize) {
 /// Whether the words just before a number qualify it: "at least", "more than", "approximately".
 fn approximate_before(tokens: &[Token<'_>]) -> bool {
     let word = |back: usize| tokens.len().checked_sub(back).and_then(|i| tokens[i].word());
-    match (word(2), word(1)) {
-        (_, Some("approximately" | "about" | "nearly" | "almost" | "around" | "roughly" | "over" | "some")) => true,
-        (Some("at"), Some("least")) | (Some("more" | "fewer" | "less"), Some("than")) => true,
-        (Some("an"), Some("estimated")) => true,
-        _ => false,
-    }
+    matches!(
+        (word(2), word(1)),
+        (_, Some("approximately" | "about" | "nearly" | "almost" | "around" | "roughly" | "over" | "some"))
+            | (Some("at"), Some("least"))
+            | (Some("more" | "fewer" | "less"), Some("than"))
+            | (Some("an"), Some("estimated"))
+    )
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -725,8 +753,8 @@ impl ClauseReader<'_, '_> {
         let mut context = Context { period: leading.unwrap_or(Period::Current), comparison: false };
         let parens = self.parenthesis_periods();
         let mut negated: Option<usize> = None;
-        for i in 0..self.clause.len() {
-            match &self.clause[i].kind {
+        for (i, token) in self.clause.iter().enumerate() {
+            match &token.kind {
                 Kind::Word(w) => match w.as_ref() {
                     "compared" | "compares" | "versus" | "similar" => {
                         context = Context { period: Period::Previous, comparison: true };
@@ -1032,7 +1060,7 @@ impl ClauseReader<'_, '_> {
                 .chain(
                     self.clause[after..]
                         .iter()
-                        .take_while(|t| matches!(t.kind, Kind::Punct(',')) || matches!(t.word(), Some(_)))
+                        .take_while(|t| matches!(t.kind, Kind::Punct(',')) || t.word().is_some())
                         .take(6)
                         .filter_map(|t| t.word().and_then(Measure::of_trigger))
                         .filter(|(_, noun)| *noun)
