@@ -298,3 +298,32 @@ fn glued_sentences_of_pdf_text_are_split() {
     assert_eq!(convictions.count, 33);
     assert_eq!(convictions.evidence.expect("evidence").sentence, "The government convicted 33 traffickers.");
 }
+
+#[test]
+fn a_measure_named_before_persons_keeps_them() {
+    let figures = prosecution(
+        "In 2017, the government investigated 166 suspected cases of trafficking (105 in 2016), initiated \
+         prosecutions against six defendants (five in 2016), and convicted five traffickers (one in 2016).",
+    );
+    assert_eq!(summary(&figures.investigations), Some((166, Unit::Cases, false)));
+    assert_eq!(summary(&figures.prosecutions), Some((6, Unit::Persons, false)));
+    assert_eq!(summary(&previous(&figures).prosecutions), Some((5, Unit::Persons, false)));
+    let ghana = prosecution("The government reported initiating 29 prosecutions against 56 alleged traffickers.");
+    let prosecutions = ghana.prosecutions.expect("prosecutions");
+    assert_eq!((prosecutions.count, prosecutions.details[0].count), (56, 29));
+}
+
+#[test]
+fn a_comparison_ends_where_a_new_predicate_starts() {
+    let figures = prosecution(
+        "The government initiated prosecutions of three alleged traffickers compared with one during the previous \
+         reporting period and did not convict anyone on trafficking charges.",
+    );
+    assert_eq!(figures.prosecutions.clone().map(|f| f.count), Some(3));
+    assert_eq!(previous(&figures).prosecutions.map(|f| f.count), Some(1));
+    assert_eq!(figures.convictions.map(|f| f.count), Some(0));
+    let listed =
+        prosecution("Courts convicted two traffickers, compared with zero prosecutions or convictions in 2016.");
+    assert_eq!(previous(&listed).prosecutions.map(|f| f.count), Some(0));
+    assert_eq!(previous(&listed).convictions.map(|f| f.count), Some(0));
+}

@@ -7,6 +7,14 @@
 //! ```sh
 //! cargo test -p tip-ingest --test enforcement_accuracy -- --nocapture
 //! ```
+//! Targets on held-out narratives (issue 12): precision >= 95%, recall >= 85%. The first and only
+//! blind run on the 12 held-out narratives gave 84.1% / 77.5% (69 of 82 produced right, 69 of 89
+//! coded found); three general faults it showed were then fixed ("prosecutions against six
+//! defendants" merged into an earlier investigations figure; "compared with one during the
+//! previous reporting period" read as the period of the figure before; "zero prosecutions or
+//! convictions" reading only the first noun), so the held-out set is no longer blind: code new
+//! narratives to measure again. The assertions hold the floors measured after those fixes.
+//!
 //! Set `ENFORCEMENT_SHOW=held_out` to list the held-out differences too (the tuned ones always
 //! show); `ENFORCEMENT_TUNING=1` hides the held-out scores while tuning the extractor.
 
@@ -157,4 +165,8 @@ fn enforcement_figures_match_the_hand_coded_2018_narratives() {
             score.produced_right, score.produced, score.coded_found, score.coded
         );
     }
+    // Floors, not the targets: the held-out precision is short of 95% (see the module comment).
+    let [tuned, held_out] = overall;
+    assert!(tuned.precision() >= 0.97 && tuned.recall() >= 0.94, "tuned below its floor");
+    assert!(held_out.precision() >= 0.90 && held_out.recall() >= 0.86, "held out below its floor");
 }

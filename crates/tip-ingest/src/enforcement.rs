@@ -763,8 +763,11 @@ impl ClauseReader<'_, '_> {
                         context = Context { period: Period::Previous, comparison: true };
                     }
                     "not" | "never" | "neither" | "nor" => negated = Some(i),
-                    // "compared to 10 in 2016, but ... did not initiate any new prosecutions"
-                    "but" => context = Context { period: leading.unwrap_or(Period::Current), comparison: false },
+                    // "compared to 10 in 2016, but ... did not initiate any new prosecutions", "compared
+                    // with one ... and did not convict anyone": a new predicate.
+                    "but" | "did" => {
+                        context = Context { period: leading.unwrap_or(Period::Current), comparison: false };
+                    }
                     "no" => self.read_zero(i, i, context),
                     "any" | "anyone" => {
                         if let Some(n) = negated.filter(|n| i - n <= 6) {
@@ -851,7 +854,11 @@ impl ClauseReader<'_, '_> {
                         return Some(Period::Previous);
                     }
                 }
-                Kind::Word(w) if w == "and" || Measure::of_trigger(w).is_some() => return None,
+                Kind::Word(w)
+                    if matches!(w.as_ref(), "and" | "compared" | "versus") || Measure::of_trigger(w).is_some() =>
+                {
+                    return None;
+                }
                 Kind::Word(_) | Kind::Number { .. } => {}
                 Kind::Punct(_) => return None,
             }
@@ -946,14 +953,18 @@ impl ClauseReader<'_, '_> {
         let victims_noun = matches!(noun, Some(Noun::Persons { victims: true }));
 
         // "nine cases involving 17 suspects": persons replace the cases, kept as a detail.
+        // A measure named just before ("initiated prosecutions against six defendants") must be
+        // the one of those cases.
         if matches!(self.before(at, 1), Some("involving" | "with" | "against"))
             && matches!(noun, Some(Noun::Persons { victims: false }))
         {
-            let index = self.index;
-            let found = self
-                .candidates
-                .iter()
-                .rposition(|c| c.clause == index && c.figure.unit == Unit::Cases as i32 && c.period == period);
+            let (index, named) = (self.index, self.triggers_before(at));
+            let found = self.candidates.iter().rposition(|c| {
+                c.clause == index
+                    && c.figure.unit == Unit::Cases as i32
+                    && c.period == period
+                    && (named.is_empty() || named.contains(&c.measure))
+            });
             if let Some(found) = found {
                 let mut persons = self.candidates.remove(found);
                 let cases =
@@ -966,6 +977,9 @@ impl ClauseReader<'_, '_> {
         }
 
         let mut measures = match noun {
+            Some(Noun::Cases(Some(measure))) if value == 0 => {
+                std::iter::once(measure).chain(self.listed_after(after)).collect()
+            }
             Some(Noun::Cases(Some(measure))) => vec![measure],
             _ => self.triggers_before(at),
         };
@@ -1033,6 +1047,19 @@ impl ClauseReader<'_, '_> {
         last.end = after;
     }
 
+    /// The measure nouns listed after a zero's noun: "no investigations, prosecutions, or
+    /// convictions", "zero prosecutions or convictions".
+    fn listed_after(&self, after: usize) -> Vec<Measure> {
+        self.clause[after..]
+            .iter()
+            .take_while(|t| matches!(t.kind, Kind::Punct(',')) || t.word().is_some())
+            .take(6)
+            .filter_map(|t| t.word().and_then(Measure::of_trigger))
+            .filter(|(_, noun)| *noun)
+            .map(|(m, _)| m)
+            .collect()
+    }
+
     /// "did not convict any traffickers", "no investigations, prosecutions, or convictions":
     /// zero, unless the negation is about reporting ("did not report any", "has never reported")
     /// or the zero is about a part ("any forced labor offenders").
@@ -1056,17 +1083,7 @@ impl ClauseReader<'_, '_> {
         }
         let mut measures: Vec<Measure> = match noun {
             // "no investigations, prosecutions, or convictions"
-            Some(Noun::Cases(Some(measure))) => std::iter::once(measure)
-                .chain(
-                    self.clause[after..]
-                        .iter()
-                        .take_while(|t| matches!(t.kind, Kind::Punct(',')) || t.word().is_some())
-                        .take(6)
-                        .filter_map(|t| t.word().and_then(Measure::of_trigger))
-                        .filter(|(_, noun)| *noun)
-                        .map(|(m, _)| m),
-                )
-                .collect(),
+            Some(Noun::Cases(Some(measure))) => std::iter::once(measure).chain(self.listed_after(after)).collect(),
             Some(_) => between.iter().filter_map(|t| t.word().and_then(Measure::of_trigger)).map(|(m, _)| m).collect(),
             None => return,
         };
