@@ -100,8 +100,14 @@ async fn reindex_rederives_a_database_of_the_previous_release() {
     assert_eq!(
         stdout,
         format!(
-            "countries/KWT/reports/2018: changed: downgrade_waived\n\
-             parser version {PARSER_VERSION}: 7 report(s) re-derived, 1 changed, 6 unchanged, 0 failed; \
+            "countries/KWT/reports/2018: changed: downgrade_waived, enforcement\n\
+             countries/LBY/reports/2024: changed: enforcement\n\
+             countries/LUX/reports/2009: changed: enforcement\n\
+             countries/MLI/reports/2017: changed: enforcement\n\
+             countries/MLI/reports/2018: changed: enforcement\n\
+             countries/MLI/reports/2023: changed: enforcement\n\
+             countries/SYC/reports/2021: changed: enforcement\n\
+             parser version {PARSER_VERSION}: 7 report(s) re-derived, 7 changed, 0 unchanged, 0 failed; \
              1 earlier revision(s) re-read\n"
         )
     );

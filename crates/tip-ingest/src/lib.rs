@@ -7,6 +7,7 @@
 
 pub mod decode;
 mod diagnostics;
+pub mod enforcement;
 pub mod extract;
 mod file;
 pub mod html;
@@ -22,8 +23,8 @@ pub mod tier_table;
 /// The version of what the parser makes of a document's bytes, recorded by stores: a change that
 /// makes the same bytes parse into a different report bumps it, and stores written by an older
 /// version re-derive their reports from the raw documents (`tip-atlas reindex`). 2: the
-/// `downgrade_waived` field.
-pub const PARSER_VERSION: u32 = 2;
+/// `downgrade_waived` field. 3: the enforcement figures.
+pub const PARSER_VERSION: u32 = 3;
 
 pub use decode::Encoding;
 pub use diagnostics::Diagnostics;

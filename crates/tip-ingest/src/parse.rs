@@ -116,6 +116,7 @@ pub fn parse_document(bytes: &[u8], hints: &Hints) -> ParsedDocument {
         source.title_line = source.title_line.trim().to_owned();
     }
     report.warnings = diagnostics.warnings.clone();
+    report.enforcement = Some(crate::enforcement::extract(&report));
     ParsedDocument { report, diagnostics, encoding: decoded.encoding }
 }
 

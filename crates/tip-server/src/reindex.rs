@@ -125,6 +125,7 @@ fn changed_fields(before: &Report, after: &Report) -> Vec<&'static str> {
         ("completeness", before.completeness != after.completeness),
         ("warnings", before.warnings != after.warnings),
         ("downgrade_waived", before.downgrade_waived != after.downgrade_waived),
+        ("enforcement", before.enforcement != after.enforcement),
     ];
     fields.into_iter().filter(|(_, differs)| *differs).map(|(name, _)| name).collect()
 }
