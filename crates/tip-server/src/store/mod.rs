@@ -6,6 +6,7 @@
 //! `schema` migrates, `writes` and `reads` are what the names say, `generation` tells cached
 //! replies when the data changed.
 
+mod changes;
 mod generation;
 mod reads;
 mod schema;
@@ -21,6 +22,7 @@ use rusqlite::{Connection, Transaction, TransactionBehavior};
 use tip_model::pb::{Report, Tier};
 use tip_model::{Iso3, ReportName};
 
+pub use changes::Ingestion;
 pub use generation::OTHER_PROCESS_DELAY;
 use generation::OtherWrites;
 pub use schema::SCHEMA_VERSION;
