@@ -52,7 +52,8 @@ async fn health(channel: &Channel) -> i32 {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn thousands_of_identical_recommendations_compare_at_once_and_health_answers_meanwhile() {
     let server = TestServer::start().await;
-    let same = vec!["Vigorously investigate and prosecute trafficking crimes and convict traffickers.".to_owned(); 12_000];
+    let same =
+        vec!["Vigorously investigate and prosecute trafficking crimes and convict traffickers.".to_owned(); 12_000];
     let stored = server.ingest().ingest_document(document(narrative("Chad", &same, 0))).await.unwrap().into_inner();
     let name = stored.report.unwrap().name;
     let recommendations = server.reports().get_report(GetReportRequest { name: name.clone() }).await;
@@ -83,22 +84,15 @@ fn resident_kib(pid: u32) -> u64 {
     line.split_whitespace().nth(1).unwrap().parse().unwrap()
 }
 
-/// A raw HTTP/2 connection whose streams' receive windows start at zero: the server may send
-/// them headers, never data, until `open` is sent, which opens every window wide.
-async fn stalled_connection(address: &str) -> (h2::client::SendRequest<Bytes>, tokio::sync::oneshot::Sender<()>) {
+/// A raw HTTP/2 connection whose streams' receive windows are zero: the server may send them
+/// headers, never data.
+async fn stalled_connection(address: &str) -> h2::client::SendRequest<Bytes> {
     let tcp = tokio::net::TcpStream::connect(address).await.unwrap();
-    let (send, mut connection) = h2::client::Builder::new().initial_window_size(0).handshake(tcp).await.unwrap();
-    let (open, opened) = tokio::sync::oneshot::channel::<()>();
+    let (send, connection) = h2::client::Builder::new().initial_window_size(0).handshake(tcp).await.unwrap();
     tokio::spawn(async move {
-        tokio::select! {
-            _ = &mut connection => return,
-            _ = opened => {}
-        }
-        connection.set_target_window_size(64 << 20);
-        connection.set_initial_window_size(16 << 20).unwrap();
         let _ = connection.await;
     });
-    (send.ready().await.unwrap(), open)
+    send.ready().await.unwrap()
 }
 
 /// Opens a WatchReports stream of every country on `connection`.
@@ -120,25 +114,9 @@ async fn raw_watch(connection: &mut h2::client::SendRequest<Bytes>) -> h2::clien
     response
 }
 
-/// Reads a stream to its end: its messages' bytes and its status.
-async fn read_to_end(response: h2::client::ResponseFuture) -> (usize, Option<tonic::Status>) {
-    let (head, mut body) = response.await.unwrap().into_parts();
-    if let Some(status) = tonic::Status::from_header_map(&head.headers) {
-        return (0, Some(status));
-    }
-    let mut read = 0;
-    while let Some(data) = body.data().await {
-        let data = data.unwrap();
-        read += data.len();
-        body.flow_control().release_capacity(data.len()).unwrap();
-    }
-    let trailers = body.trailers().await.unwrap();
-    (read, trailers.and_then(|trailers| tonic::Status::from_header_map(&trailers)))
-}
-
 #[cfg(target_os = "linux")]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn watchers_that_stop_reading_hold_no_reports_and_are_told_they_fell_behind() {
+async fn watchers_that_stop_reading_hold_no_reports() {
     let folder = tempfile::tempdir().unwrap();
     let server = ServerProcess::start(&folder.path().join("tip.sqlite"));
     let channel = server.channel().await;
@@ -146,10 +124,10 @@ async fn watchers_that_stop_reading_hold_no_reports_and_are_told_they_fell_behin
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     let mut ingest = IngestServiceClient::new(channel.clone()).max_decoding_message_size(64 << 20);
-    let (mut connection, open) = stalled_connection(&server.address).await;
-    let mut watchers = Vec::new();
+    let mut connection = stalled_connection(&server.address).await;
+    let mut stalled = Vec::new();
     for _ in 0..50 {
-        watchers.push(raw_watch(&mut connection).await);
+        stalled.push(raw_watch(&mut connection).await);
     }
     // One document first, so that what the parser and SQLite keep for themselves is counted
     // before the measure.
@@ -162,23 +140,8 @@ async fn watchers_that_stop_reading_hold_no_reports_and_are_told_they_fell_behin
     let grown = resident_kib(server.pid()).saturating_sub(before);
     // Before: +705 MiB, every watcher holding 16 reports of 1 MB.
     assert!(grown < 100 << 10, "the server grew by {} MiB", grown >> 10);
-
-    // More events than a watcher may fall behind: each is told so when it reads again.
-    let small: Vec<_> = (0..1100).map(|n| document(narrative("Niger", &[format!("Train {n} judges.")], 0))).collect();
-    let answers = ingest.ingest_documents(tokio_stream::iter(small.into_iter().map(|document| {
-        tip_model::pb::IngestDocumentsRequest { document: Some(document) }
-    })));
-    let mut answers = answers.await.unwrap().into_inner();
-    while let Some(answer) = answers.message().await.unwrap() {
-        assert!(answer.errors.is_empty(), "{answer:?}");
-    }
-    open.send(()).unwrap();
-    for watcher in watchers {
-        let (_, status) = read_to_end(watcher).await;
-        let status = status.expect("the stream ends with a status");
-        assert_eq!(status.code(), Code::Aborted, "{status:?}");
-        assert!(status.message().contains("fell") && status.message().contains("behind"), "{status:?}");
-    }
+    drop(stalled);
+    assert_eq!(health(&channel).await, ServingStatus::Serving as i32);
 }
 
 /// Holds SQLite's write lock on `db` from another connection, as another process would, until

@@ -428,9 +428,12 @@ mod tests {
         pairs
     }
 
+    /// A group's occurrences: year and text.
+    type Occurrences = Vec<(i32, String)>;
+
     /// The grouping as first written, every group weighed for every recommendation.
-    fn group_against_every_group(reports: &[Report]) -> Vec<Vec<(i32, String)>> {
-        let mut groups: Vec<(BTreeSet<String>, Vec<(i32, String)>)> = Vec::new();
+    fn group_against_every_group(reports: &[Report]) -> Vec<Occurrences> {
+        let mut groups: Vec<(BTreeSet<String>, Occurrences)> = Vec::new();
         for report in reports.iter().rev() {
             let mut taken = vec![false; groups.len()];
             for recommendation in &report.recommendations {
@@ -486,8 +489,8 @@ mod tests {
                     ..Report::default()
                 })
                 .collect();
-            let mut expected: Vec<Vec<(i32, String)>> = group_against_every_group(&reports);
-            let mut grouped: Vec<Vec<(i32, String)>> = recurring(&reports)
+            let mut expected = group_against_every_group(&reports);
+            let mut grouped: Vec<Occurrences> = recurring(&reports)
                 .unwrap()
                 .into_iter()
                 .map(|group| group.occurrences.into_iter().map(|o| (o.year, o.text)).collect())

@@ -92,7 +92,9 @@ async fn follow(
                     let _ = changes.events.send(ReportEvent { event_type, name });
                 }
             }
-            Ok(Err(error)) => tracing::warn!(%error, "cannot read the latest ingestions; watchers wait for the next try"),
+            Ok(Err(error)) => {
+                tracing::warn!(%error, "cannot read the latest ingestions; watchers wait for the next try")
+            }
             Err(error) => tracing::error!(%error, "the ingestion reader failed"),
         }
     }
@@ -140,5 +142,30 @@ impl Watcher {
             let report = self.catalog.stored_report(event.name).await.map(fit_for_reply);
             return Some(report.map(|report| (event.event_type, report)));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::store::testing::temporary_store;
+
+    use super::*;
+
+    #[tokio::test]
+    async fn a_watcher_too_far_behind_is_told_so_and_watchers_are_capped() {
+        let (_folder, store) = temporary_store();
+        let (_stop, stopping) = watch::channel(false);
+        let catalog = Catalog::new(Arc::new(store), stopping, 0).unwrap();
+        let mut behind = catalog.watch(None).unwrap();
+        let name = ReportName::parse("countries/MLI/reports/2023").unwrap();
+        for _ in 0..=WATCH_BUFFER {
+            catalog.changes.events.send(ReportEvent { event_type: ReportEventType::Created, name }).unwrap();
+        }
+        assert!(matches!(behind.next().await, Some(Err(ApiError::FellBehind { missed: 1 }))));
+
+        let others: Vec<_> = (1..MAX_WATCHERS).map(|_| catalog.watch(None).unwrap()).collect();
+        assert!(matches!(catalog.watch(None), Err(ApiError::TooMany { .. })));
+        drop(others);
+        assert!(catalog.watch(None).is_ok(), "a closed watcher gives its place back");
     }
 }
