@@ -100,6 +100,7 @@ fn matches() -> Value {
             let (base_items, target_items) = (recommendations(base, &corpus), recommendations(target, &corpus));
             assert!(!base_items.is_empty() && !target_items.is_empty(), "{base} or {target} has no recommendations");
             let kept: Vec<Value> = compare(&base_items, &target_items)
+                .unwrap()
                 .kept
                 .into_iter()
                 .map(|pair| json!([pair.base_text, pair.target_text]))

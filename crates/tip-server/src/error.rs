@@ -22,6 +22,17 @@ pub enum ApiError {
     /// The named resource does not exist: NOT_FOUND with ResourceInfo.
     #[error("{resource_type} {name:?} not found")]
     NotFound { resource_type: &'static str, name: String },
+    /// What was asked for is too large to weigh or to send, however often it is asked:
+    /// FAILED_PRECONDITION with a PreconditionFailure naming it and saying what to do instead.
+    #[error("{subject}: {description}")]
+    TooLarge { subject: String, description: String },
+    /// A server-wide cap is reached: RESOURCE_EXHAUSTED with a QuotaFailure naming it.
+    #[error("too many {subject}: {description}")]
+    TooMany { subject: String, description: String },
+    /// A watcher fell so far behind that events were dropped for it: ABORTED, to catch up and
+    /// watch again.
+    #[error("the watcher fell {missed} event(s) behind and missed them; list reports to catch up, then watch again")]
+    FellBehind { missed: u64 },
     /// The store failed: RESOURCE_EXHAUSTED when it is full, UNAVAILABLE (with RetryInfo) when
     /// it is locked, replaced or the query was stopped, else INTERNAL with the cause logged and
     /// not sent.
@@ -73,6 +84,17 @@ impl From<ApiError> for Status {
                 message,
                 ErrorDetails::with_resource_info(resource_type, name, "", "no such resource"),
             ),
+            ApiError::TooLarge { subject, description } => Status::with_error_details(
+                Code::FailedPrecondition,
+                message,
+                ErrorDetails::with_precondition_failure_violation("TOO_LARGE", subject, description),
+            ),
+            ApiError::TooMany { subject, description } => Status::with_error_details(
+                Code::ResourceExhausted,
+                message,
+                ErrorDetails::with_quota_failure_violation(subject, description),
+            ),
+            ApiError::FellBehind { .. } => Status::aborted(message),
             ApiError::Storage(store) => storage_status(&store),
             ApiError::Internal(_) => {
                 tracing::error!(error = %message, "request failed inside the server");

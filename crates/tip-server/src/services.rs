@@ -12,7 +12,6 @@ use tip_model::pb::{
     Report, ReportComparison, SearchReportsRequest, SearchReportsResponse, TierDistribution, TierHistory,
     WatchReportsRequest, WatchReportsResponse,
 };
-use tokio::sync::broadcast;
 use tokio_stream::{Stream, StreamExt};
 use tonic::{Request, Response, Status, Streaming};
 
@@ -88,37 +87,23 @@ impl ReportService for Reports {
         &self,
         request: Request<WatchReportsRequest>,
     ) -> Result<Response<Self::WatchReportsStream>, Status> {
-        let wanted = parent_country(&request.get_ref().parent)?.map(tip_model::names::country_name);
-        let catalog = self.0.clone();
-        let mut events = catalog.watch();
-        let (sender, receiver) = tokio::sync::mpsc::channel(16);
-        tokio::spawn(async move {
-            loop {
-                let event = tokio::select! {
-                    () = catalog.stopped() => {
-                        let _ = sender.send(Err(shutting_down())).await;
-                        return;
-                    }
-                    () = sender.closed() => return,
-                    event = events.recv() => event,
-                };
-                let message = match event {
-                    Ok(event) if wanted.as_ref().is_none_or(|c| *c == event.report.country) => {
-                        Ok(WatchReportsResponse { event_type: event.event_type as i32, report: Some(event.report) })
-                    }
-                    Ok(_) => continue,
-                    Err(broadcast::error::RecvError::Lagged(missed)) => Err(Status::data_loss(format!(
-                        "the watcher fell {missed} event(s) behind and missed them; list reports to catch up, then watch again"
-                    ))),
-                    Err(broadcast::error::RecvError::Closed) => Err(shutting_down()),
-                };
-                let last = message.is_err();
-                if sender.send(message).await.is_err() || last {
-                    return;
+        let watcher = self.0.watch(parent_country(&request.get_ref().parent)?)?;
+        // Each event's report is read when the transport asks for the next message: a client that
+        // stops reading is sent nothing more, and holds nothing more.
+        let events = futures_util::stream::unfold(Some(watcher), |watcher| async move {
+            let mut watcher = watcher?;
+            let event = match watcher.next().await {
+                Some(Ok((event_type, report))) => {
+                    let event = WatchReportsResponse { event_type: event_type as i32, report: Some(report) };
+                    return Some((Ok(event), Some(watcher)));
                 }
-            }
+                Some(Err(error)) => Status::from(error),
+                None => shutting_down(),
+            };
+            // An error ends the stream.
+            Some((Err(event), None))
         });
-        Ok(Response::new(Box::pin(tokio_stream::wrappers::ReceiverStream::new(receiver))))
+        Ok(Response::new(Box::pin(events)))
     }
 }
 

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use tip_ingest::similarity::{compare, recurring};
+use tip_ingest::similarity::{TooManyWordings, compare, recurring};
 use tip_model::Iso3;
 use tip_model::coverage::placement_coverage;
 use tip_model::history::{compare_tiers, tier_history};
@@ -149,8 +149,11 @@ impl Catalog {
     /// Two reports compared: tiers, findings, recommendations kept, added and dropped.
     pub async fn compare_reports(&self, comparison: Comparison) -> Result<ReportComparison, ApiError> {
         let Comparison { base, target } = comparison;
-        let (base_report, target_report) = (self.get_report(base).await?, self.get_report(target).await?);
-        let changes = compare(&base_report.recommendations, &target_report.recommendations);
+        let (base_report, target_report) = (self.stored_report(base).await?, self.stored_report(target).await?);
+        let (base_items, target_items) = (base_report.recommendations.clone(), target_report.recommendations.clone());
+        let changes = blocking(move || Ok(compare(&base_items, &target_items)))
+            .await?
+            .map_err(|too_many| too_many_wordings(format!("{base} compared with {target}"), too_many))?;
         let (base_tier, target_tier) = (base_report.tier(), target_report.tier());
         let moved = compare_tiers(base_tier, target_tier);
         Ok(ReportComparison {
@@ -178,8 +181,20 @@ impl Catalog {
         let filter = SqlFilter::default().and("iso3 = ?", country.to_string());
         // Every report of the country: SQLite's LIMIT is a signed 64-bit number.
         let every = i64::MAX.unsigned_abs();
-        let (reports, _) = blocking(move || store.list_reports(&filter, "year ASC", 0, every)).await?;
-        Ok(self.page_of_all(&page, offset, recurring(&reports)))
+        // Grouping weighs many recommendations: off the async threads, as the read is.
+        let grouped = blocking(move || Ok(recurring(&store.list_reports(&filter, "year ASC", 0, every)?.0)))
+            .await?
+            .map_err(|too_many| too_many_wordings(format!("recommendations of {}", country_name(country)), too_many))?;
+        Ok(self.page_of_all(&page, offset, grouped))
+    }
+}
+
+/// Reports with more distinct recommendations than matching weighs: only reports stored by an
+/// older parser, which kept every list item, can hold that many.
+fn too_many_wordings(subject: String, too_many: TooManyWordings) -> ApiError {
+    ApiError::TooLarge {
+        subject,
+        description: format!("{too_many}; ingest the document again (the parser now keeps fewer per report)"),
     }
 }
 

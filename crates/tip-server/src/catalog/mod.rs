@@ -3,6 +3,7 @@
 //! catalog function: reports and search in `reports`, countries in `countries`, ingestion in
 //! `ingest`, and the insights across countries and years in `insights`.
 
+mod changes;
 mod countries;
 mod ingest;
 mod insights;
@@ -10,11 +11,13 @@ mod reports;
 pub mod requests;
 mod search_cost;
 
+pub use changes::{MAX_WATCHERS, ReportEvent, Watcher};
+
 use std::sync::Arc;
 
 use tip_model::CountryRegistry;
-use tip_model::pb::{Report, ReportEventType, SearchResult};
-use tokio::sync::{broadcast, watch};
+use tip_model::pb::{Report, SearchResult};
+use tokio::sync::watch;
 
 use crate::error::ApiError;
 use crate::page_token::PageTokens;
@@ -33,23 +36,13 @@ pub struct Page<T> {
     pub total_size: u64,
 }
 
-/// A report that was created or replaced, as WatchReports streams it.
-#[derive(Clone, Debug)]
-pub struct ReportEvent {
-    pub event_type: ReportEventType,
-    pub report: Report,
-}
-
-/// How many report events a slow watcher may fall behind before it is told it lost some.
-const WATCH_BUFFER: usize = 1024;
-
 /// The TIP Atlas catalog: reports, countries, ingestion and the insights over them.
 #[derive(Clone)]
 pub struct Catalog {
     store: Arc<Store>,
     tokens: Arc<PageTokens>,
     registry: &'static CountryRegistry,
-    events: broadcast::Sender<ReportEvent>,
+    changes: Arc<changes::Changes>,
     stopping: watch::Receiver<bool>,
     reports: Arc<ReplyCache<Report>>,
     searches: Arc<ReplyCache<Page<SearchResult>>>,
@@ -66,12 +59,12 @@ impl Catalog {
         } else {
             store.meta_or_init("page_token_key", random_key)?
         };
-        let (events, _) = broadcast::channel(WATCH_BUFFER);
+        let changes = changes::Changes::follow(store.clone(), stopping.clone())?;
         Ok(Self {
             store,
             tokens: Arc::new(PageTokens::new(key)),
             registry: CountryRegistry::global(),
-            events,
+            changes,
             stopping,
             reports: Arc::new(ReplyCache::new(cache_entries)),
             searches: Arc::new(ReplyCache::new(cache_entries)),

@@ -3,12 +3,12 @@
 
 use std::sync::Arc;
 
+use prost::Message;
 use tip_model::ReportName;
 use tip_model::pb::{Highlight, Report, ReportRevision, SearchResult, Snippet};
-use tokio::sync::broadcast;
 
 use super::requests::{ReportListing, RevisionListing, SearchQuery};
-use super::{Catalog, Page, ReportEvent, blocking};
+use super::{Catalog, Page, blocking};
 use crate::error::ApiError;
 use crate::store::{HIGHLIGHT_END, HIGHLIGHT_START, Revision, SearchHit, StoreError};
 
@@ -18,8 +18,26 @@ use crate::store::{HIGHLIGHT_END, HIGHLIGHT_START, Revision, SearchHit, StoreErr
 const REVISIONS_PAGE_BYTES: usize = 2 << 20;
 
 impl Catalog {
-    /// One report.
+    /// One report. FAILED_PRECONDITION when its encoding would pass [`MAX_REPLY_BYTES`]: a
+    /// reply that standard clients refuse to read is no answer.
     pub async fn get_report(&self, name: ReportName) -> Result<Report, ApiError> {
+        let report = self.stored_report(name).await?;
+        let size = report.encoded_len();
+        if size > MAX_REPLY_BYTES {
+            return Err(ApiError::TooLarge {
+                subject: name.to_string(),
+                description: format!(
+                    "the report is {size} bytes encoded, more than the {MAX_REPLY_BYTES} a reply may take \
+                     (gRPC clients read at most 4 MiB by default); ListReports with the BASIC view gives its \
+                     verdict without its text, and SearchReports finds words in it"
+                ),
+            });
+        }
+        Ok(report)
+    }
+
+    /// One report as stored, whatever its size.
+    pub(super) async fn stored_report(&self, name: ReportName) -> Result<Report, ApiError> {
         let key = name.to_string();
         let version = self.store.generation();
         if let Some(report) = self.reports.get(version, &key) {
@@ -87,11 +105,6 @@ impl Catalog {
         }
         Ok(self.page_of(&page, offset, revisions.into_iter().map(revision_message).collect(), total))
     }
-
-    /// Follows created and replaced reports.
-    pub fn watch(&self) -> broadcast::Receiver<ReportEvent> {
-        self.events.subscribe()
-    }
 }
 
 fn revision_message(revision: Revision) -> ReportRevision {
@@ -151,6 +164,31 @@ fn highlighted(field: &str, marked: &str) -> Snippet {
         }
     }
     Snippet { field: field.to_owned(), text, highlights }
+}
+
+/// The largest reply the catalog builds: the 4 MiB that gRPC clients read by default, less room
+/// for the reply's other fields.
+pub const MAX_REPLY_BYTES: usize = (4 << 20) - (64 << 10);
+
+/// `report` as a reply that carries it whole may send it: unchanged when its encoding fits in
+/// [`MAX_REPLY_BYTES`]; else in the BASIC view (without its text), and with as many of its first
+/// warnings as then fit.
+pub fn fit_for_reply(mut report: Report) -> Report {
+    if report.encoded_len() <= MAX_REPLY_BYTES {
+        return report;
+    }
+    basic_view(&mut report);
+    let warnings = std::mem::take(&mut report.warnings);
+    let mut room = MAX_REPLY_BYTES.saturating_sub(report.encoded_len());
+    report.warnings = warnings
+        .into_iter()
+        .take_while(|warning| {
+            // A field's key takes at most 5 bytes.
+            let size = 5 + prost::length_delimiter_len(warning.encoded_len()) + warning.encoded_len();
+            room.checked_sub(size).map(|left| room = left).is_some()
+        })
+        .collect();
+    report
 }
 
 /// The BASIC view: everything but the narrative's text.

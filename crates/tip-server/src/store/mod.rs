@@ -6,6 +6,7 @@
 //! `schema` migrates, `writes` and `reads` are what the names say, `generation` tells cached
 //! replies when the data changed.
 
+mod changes;
 mod generation;
 mod interrupt;
 mod reads;
@@ -24,6 +25,7 @@ use tip_model::pb::{Report, Tier};
 use tip_model::{Iso3, ReportName};
 use tokio::sync::watch;
 
+pub use changes::Ingestion;
 pub use generation::OTHER_PROCESS_DELAY;
 use generation::OtherWrites;
 pub use interrupt::{Interrupt, InterruptOnDrop, is_interrupted};

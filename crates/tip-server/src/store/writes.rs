@@ -29,6 +29,28 @@ impl Store {
         })
     }
 
+    /// As [`Store::put_report`], for a caller that may stop waiting for the answer: `wanted` is
+    /// asked once the write lock is held, just before the commit. When it says no, nothing is
+    /// written and the answer is `None`: a write is either answered or does not happen.
+    pub fn put_report_if_wanted(
+        &self,
+        name: ReportName,
+        report: &Report,
+        raw: &[u8],
+        wanted: impl Fn() -> bool,
+    ) -> Result<Option<PutOutcome>> {
+        self.write(|writer| {
+            let tx = write_transaction(writer)?;
+            let outcome = put_in(&tx, name, report, raw, unix_seconds())?;
+            if !wanted() {
+                // Dropped uncommitted: rolled back.
+                return Ok(None);
+            }
+            tx.commit()?;
+            Ok(Some(outcome))
+        })
+    }
+
     /// Stores many parsed reports, in order, each as [`Store::put_report`] would, in one
     /// transaction: one commit and one write of the indexes for the whole batch, many times
     /// faster than a transaction per document for bulk loads (`tip-atlas ingest`). Each

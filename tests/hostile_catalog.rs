@@ -1,0 +1,222 @@
+//! Hostile uses of the catalog: reports built to make matching quadratic, watchers that stop
+//! reading, writes whose caller stopped waiting, replies larger than clients read, and writes by
+//! another process that watchers must still see.
+
+mod support;
+
+use std::time::Duration;
+
+use bytes::Bytes;
+use prost::Message;
+use support::{ServerProcess, TestServer};
+use tip_model::pb::{
+    CompareReportsRequest, GetReportRequest, IngestDocumentRequest, ListRecommendationsRequest,
+    ListReportRevisionsRequest, ReportEventType, WatchReportsRequest, WatchReportsResponse,
+};
+use tip_server::api::ingest_service_client::IngestServiceClient;
+use tonic::Code;
+use tonic::transport::Channel;
+use tonic_health::pb::HealthCheckRequest;
+use tonic_health::pb::health_check_response::ServingStatus;
+use tonic_health::pb::health_client::HealthClient;
+
+/// A narrative of `country` for the 2019 report, its recommendations `recommendations`, and
+/// `filler` more paragraphs of about 1 KB each.
+fn narrative(country: &str, recommendations: &[String], filler: usize) -> Vec<u8> {
+    let mut text = format!(
+        "{country} (Tier 2) Extracted in part from the U.S. State Dept 2019 TIP Report\n\n\
+         The Government of {country} does not fully meet the minimum standards for the elimination of \
+         trafficking but is making significant efforts to do so; therefore {country} remained on Tier 2.\n\n"
+    );
+    for n in 0..filler {
+        let sentence = format!("Authorities reported {n} investigations of forced labor in mining and agriculture. ");
+        text.push_str(&sentence.repeat(1000 / sentence.len()));
+        text.push_str("\n\n");
+    }
+    text.push_str("Prioritized Recommendations\n\n");
+    for recommendation in recommendations {
+        text.push_str(&format!("• {recommendation}\n"));
+    }
+    text.into_bytes()
+}
+
+fn document(content: Vec<u8>) -> IngestDocumentRequest {
+    IngestDocumentRequest { content, ..Default::default() }
+}
+
+async fn health(channel: &Channel) -> i32 {
+    let mut client = HealthClient::new(channel.clone());
+    client.check(HealthCheckRequest { service: String::new() }).await.unwrap().get_ref().status
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn thousands_of_identical_recommendations_compare_at_once_and_health_answers_meanwhile() {
+    let server = TestServer::start().await;
+    let same =
+        vec!["Vigorously investigate and prosecute trafficking crimes and convict traffickers.".to_owned(); 12_000];
+    let stored = server.ingest().ingest_document(document(narrative("Chad", &same, 0))).await.unwrap().into_inner();
+    let name = stored.report.unwrap().name;
+    let recommendations = server.reports().get_report(GetReportRequest { name: name.clone() }).await;
+    let count = recommendations.unwrap().into_inner().recommendations.len();
+    assert!(count > 0);
+
+    // Before: 10 s and 3.6 GB for 12,000, on an async thread; health timed out meanwhile.
+    let mut compare = tonic::Request::new(CompareReportsRequest { base: name.clone(), target: name.clone() });
+    compare.set_timeout(Duration::from_secs(20));
+    let mut insights = server.insights();
+    let comparing = tokio::spawn(async move { insights.compare_reports(compare).await });
+    assert_eq!(health(&server.channel).await, ServingStatus::Serving as i32);
+    let comparison = comparing.await.unwrap().unwrap().into_inner();
+    assert_eq!((comparison.kept.len(), comparison.added.len(), comparison.dropped.len()), (count, 0, 0));
+
+    let listing = ListRecommendationsRequest { parent: "countries/TCD".into(), ..Default::default() };
+    let recurring = server.insights().list_recommendations(listing).await.unwrap().into_inner();
+    assert!(!recurring.recommendations.is_empty());
+    assert_eq!(health(&server.channel).await, ServingStatus::Serving as i32);
+    server.stop().await;
+}
+
+/// The server's resident memory, in KiB.
+#[cfg(target_os = "linux")]
+fn resident_kib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    let line = status.lines().find(|line| line.starts_with("VmRSS:")).unwrap();
+    line.split_whitespace().nth(1).unwrap().parse().unwrap()
+}
+
+/// A raw HTTP/2 connection whose streams' receive windows are zero: the server may send them
+/// headers, never data.
+async fn stalled_connection(address: &str) -> h2::client::SendRequest<Bytes> {
+    let tcp = tokio::net::TcpStream::connect(address).await.unwrap();
+    let (send, connection) = h2::client::Builder::new().initial_window_size(0).handshake(tcp).await.unwrap();
+    tokio::spawn(async move {
+        let _ = connection.await;
+    });
+    send.ready().await.unwrap()
+}
+
+/// Opens a WatchReports stream of every country on `connection`.
+async fn raw_watch(connection: &mut h2::client::SendRequest<Bytes>) -> h2::client::ResponseFuture {
+    let head = http::Request::builder()
+        .method("POST")
+        .uri("http://localhost/tip.v1.ReportService/WatchReports")
+        .header("content-type", "application/grpc")
+        .header("te", "trailers")
+        .body(())
+        .unwrap();
+    let (response, mut stream) = connection.send_request(head, false).unwrap();
+    let message = WatchReportsRequest::default().encode_to_vec();
+    let mut framed = vec![0];
+    framed.extend_from_slice(&u32::try_from(message.len()).unwrap().to_be_bytes());
+    framed.extend_from_slice(&message);
+    stream.send_data(framed.into(), true).unwrap();
+    *connection = connection.clone().ready().await.unwrap();
+    response
+}
+
+#[cfg(target_os = "linux")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn watchers_that_stop_reading_hold_no_reports() {
+    let folder = tempfile::tempdir().unwrap();
+    let server = ServerProcess::start(&folder.path().join("tip.sqlite"));
+    let channel = server.channel().await;
+    while health(&channel).await != ServingStatus::Serving as i32 {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let mut ingest = IngestServiceClient::new(channel.clone()).max_decoding_message_size(64 << 20);
+    let mut connection = stalled_connection(&server.address).await;
+    let mut stalled = Vec::new();
+    for _ in 0..50 {
+        stalled.push(raw_watch(&mut connection).await);
+    }
+    // One document first, so that what the parser and SQLite keep for themselves is counted
+    // before the measure.
+    ingest.ingest_document(document(narrative("Chad", &[], 1000))).await.unwrap();
+    let before = resident_kib(server.pid());
+    for n in 1..=20 {
+        let filler = 1000 + n;
+        ingest.ingest_document(document(narrative("Chad", &[], filler))).await.unwrap();
+    }
+    let grown = resident_kib(server.pid()).saturating_sub(before);
+    // Before: +705 MiB, every watcher holding 16 reports of 1 MB.
+    assert!(grown < 100 << 10, "the server grew by {} MiB", grown >> 10);
+    drop(stalled);
+    assert_eq!(health(&channel).await, ServingStatus::Serving as i32);
+}
+
+/// Holds SQLite's write lock on `db` from another connection, as another process would, until
+/// dropped.
+fn hold_write_lock(db: &std::path::Path) -> rusqlite::Connection {
+    let connection = rusqlite::Connection::open(db).unwrap();
+    connection.execute_batch("BEGIN IMMEDIATE").unwrap();
+    connection
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_ingest_whose_caller_stopped_waiting_is_never_committed_nor_announced() {
+    let server = TestServer::start().await;
+    let mut watch = server.reports().watch_reports(WatchReportsRequest::default()).await.unwrap().into_inner();
+    let lock = hold_write_lock(&server.db_path());
+    let mut late = tonic::Request::new(document(narrative("Chad", &[], 0)));
+    late.set_timeout(Duration::from_secs(1));
+    let refused = server.ingest().ingest_document(late).await.unwrap_err();
+    assert!(matches!(refused.code(), Code::DeadlineExceeded | Code::Cancelled), "{refused:?}");
+    // The server's write still waits for the lock (its busy timeout is 5 s): released now, the
+    // write gets it, and must not commit. Before: committed, and announced, seconds later.
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    drop(lock);
+    // Writes are serialized: once this one is answered, the other has ended.
+    let niger = server.ingest().ingest_document(document(narrative("Niger", &[], 0))).await.unwrap().into_inner();
+    let niger = niger.report.unwrap().name;
+
+    let chad = "countries/TCD/reports/2019".to_owned();
+    let missing = server.reports().get_report(GetReportRequest { name: chad.clone() }).await.unwrap_err();
+    assert_eq!(missing.code(), Code::NotFound, "{missing:?}");
+    let revisions = ListReportRevisionsRequest { name: chad, ..Default::default() };
+    assert_eq!(server.reports().list_report_revisions(revisions).await.unwrap_err().code(), Code::NotFound);
+    let first = watch.message().await.unwrap().unwrap();
+    assert_eq!(first.report.unwrap().name, niger, "the watcher saw the abandoned write");
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn replies_stay_within_what_standard_clients_read() {
+    let server = TestServer::start().await;
+    let mut watch = server.reports().watch_reports(WatchReportsRequest::default()).await.unwrap().into_inner();
+    // About 5 MB of text: its report is larger than the 4 MiB a client reads by default.
+    let content = narrative("Chad", &["Train judges on the anti-trafficking law.".to_owned()], 5000);
+    let mut ingest = server.ingest().max_encoding_message_size(16 << 20);
+    let stored = ingest.ingest_document(document(content)).await.expect("the reply fits").into_inner();
+    let report = stored.report.unwrap();
+    assert_eq!(report.name, "countries/TCD/reports/2019");
+    assert!(report.paragraphs.is_empty(), "the echoed report is trimmed to the BASIC view");
+
+    let event: WatchReportsResponse = watch.message().await.expect("the event fits").unwrap();
+    assert_eq!(event.event_type(), ReportEventType::Created);
+    assert_eq!(event.report.unwrap().name, report.name);
+
+    let refused = server.reports().get_report(GetReportRequest { name: report.name.clone() }).await.unwrap_err();
+    assert_eq!(refused.code(), Code::FailedPrecondition, "{refused:?}");
+    assert!(refused.message().contains("BASIC view"), "{refused:?}");
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_watcher_sees_reports_another_process_writes() {
+    let server = TestServer::start().await;
+    let mut watch = server.reports().watch_reports(WatchReportsRequest::default()).await.unwrap().into_inner();
+    let folder = tempfile::tempdir().unwrap();
+    let file = folder.path().join("chad.txt");
+    std::fs::write(&file, narrative("Chad", &["Train judges on the anti-trafficking law.".to_owned()], 0)).unwrap();
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_tip-atlas"))
+        .args(["ingest", "--db", server.db_path().to_str().unwrap(), file.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    // Before: never; the watcher waited forever.
+    let event = tokio::time::timeout(Duration::from_secs(10), watch.message()).await.expect("an event").unwrap();
+    let event = event.unwrap();
+    assert_eq!(event.event_type(), ReportEventType::Created);
+    assert_eq!(event.report.unwrap().name, "countries/TCD/reports/2019");
+    server.stop().await;
+}
