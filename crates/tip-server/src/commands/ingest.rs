@@ -232,10 +232,12 @@ fn ingest_file(path: &Path, batch: &mut Batch, summary: &mut Summary, progress: 
             return None;
         }
     };
-    let parsed = {
-        let pages = progress.pages();
-        parse_file_with_progress(&bytes, &Hints::from_path(path), None, &mut |page, total| pages.at(page, total))
-    };
+    // Only a PDF reports pages: its bar appears with its first page and goes when it is read.
+    let mut pages: Option<PageBar> = None;
+    let parsed = parse_file_with_progress(&bytes, &Hints::from_path(path), None, &mut |page, total| {
+        pages.get_or_insert_with(|| progress.pages()).at(page, total);
+    });
+    drop(pages);
     let mut file = match parsed {
         Ok(file) => file,
         Err(error) => {
