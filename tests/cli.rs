@@ -89,7 +89,10 @@ fn ingest_is_idempotent_and_export_gives_ndjson_and_csv() {
     let summary = String::from_utf8(first.stdout).unwrap();
     assert!(summary.contains(" 0 refused"), "{summary}");
     let second = String::from_utf8(tip_atlas(&args).stdout).unwrap();
-    assert!(second.starts_with("documents: 0 created, 0 replaced, 27 unchanged"), "{second}");
+    assert!(
+        second.starts_with("files: 27 read, 0 refused; narratives: 0 created, 0 replaced, 27 unchanged"),
+        "{second}"
+    );
 
     let ndjson = tip_atlas(&["export", "--db", db.to_str().unwrap()]);
     let reports: Vec<serde_json::Value> =

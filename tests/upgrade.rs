@@ -97,16 +97,17 @@ async fn reindex_rederives_a_database_of_the_previous_release() {
         .unwrap();
     let stdout = String::from_utf8(reindex.stdout).unwrap();
     assert!(reindex.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&reindex.stderr));
+    // Every report's source gains the media type the file was read as (`text/plain`).
     assert_eq!(
         stdout,
         format!(
-            "countries/KWT/reports/2018: changed: downgrade_waived, enforcement\n\
-             countries/LBY/reports/2024: changed: enforcement\n\
-             countries/LUX/reports/2009: changed: enforcement\n\
-             countries/MLI/reports/2017: changed: enforcement\n\
-             countries/MLI/reports/2018: changed: enforcement\n\
-             countries/MLI/reports/2023: changed: enforcement\n\
-             countries/SYC/reports/2021: changed: enforcement\n\
+            "countries/KWT/reports/2018: changed: source, downgrade_waived, enforcement\n\
+             countries/LBY/reports/2024: changed: source, enforcement\n\
+             countries/LUX/reports/2009: changed: source, enforcement\n\
+             countries/MLI/reports/2017: changed: source, enforcement\n\
+             countries/MLI/reports/2018: changed: source, enforcement\n\
+             countries/MLI/reports/2023: changed: source, enforcement\n\
+             countries/SYC/reports/2021: changed: source, enforcement\n\
              parser version {PARSER_VERSION}: 7 report(s) re-derived, 7 changed, 0 unchanged, 0 failed; \
              1 earlier revision(s) re-read\n"
         )

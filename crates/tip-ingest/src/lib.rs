@@ -29,7 +29,7 @@ pub const PARSER_VERSION: u32 = 3;
 pub use decode::Encoding;
 pub use diagnostics::Diagnostics;
 pub use extract::ExtractError;
-pub use file::{ParsedFile, parse_file};
+pub use file::{ParsedFile, RejectedPlacement, parse_file, parse_file_with_progress};
 pub use media::MediaType;
 pub use parse::{Hints, ParsedDocument, parse_document};
 pub use recommendations::{MAX_RECOMMENDATION_BYTES, MAX_RECOMMENDATIONS};

@@ -117,12 +117,15 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Load documents and CSV tier tables into the store (idempotent by content hash).
+    /// Load narratives (plain text, saved web pages, PDFs of one narrative or the whole report,
+    /// one report per country narrative) and CSV tier tables into the store (idempotent by
+    /// content hash).
     Ingest {
         /// The SQLite database file; its folder is created.
         #[arg(long, default_value = DEFAULT_DB)]
         db: PathBuf,
-        /// Files or folders (read recursively); `.csv` files are tier tables.
+        /// Files or folders (read recursively); `.csv` files are tier tables, any other file is
+        /// read as its bytes say (text, HTML or PDF).
         #[arg(required = true)]
         paths: Vec<PathBuf>,
     },

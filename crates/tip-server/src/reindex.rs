@@ -4,7 +4,7 @@
 
 use std::fmt;
 
-use tip_ingest::{Hints, PARSER_VERSION, parse_document};
+use tip_ingest::{Hints, PARSER_VERSION, parse_file};
 use tip_model::ReportName;
 use tip_model::pb::Report;
 
@@ -98,7 +98,20 @@ fn rederive(store: &Store, document: &StoredDocument) -> Result<Result<Report, S
         year: Some(i64::from(document.name.year.get())),
         source_uri: Some(document.source_uri.clone()),
     };
-    let parsed = parse_document(&content, &hints);
+    // The stored bytes are the whole file as ingested: a web page or a PDF may hold other
+    // countries' narratives besides this report's.
+    let mut parts = match parse_file(&content, &hints, None) {
+        Ok(file) => file.parts,
+        Err(error) => return Ok(Err(error.to_string())),
+    };
+    let parsed = if parts.len() == 1 {
+        parts.pop()
+    } else {
+        parts.into_iter().find(|part| part.storable_name() == Some(document.name))
+    };
+    let Some(parsed) = parsed else {
+        return Ok(Err(format!("the document no longer holds a narrative of {}", document.name)));
+    };
     Ok(match parsed.storable_name() {
         Some(name) if name == document.name => Ok(parsed.report),
         Some(name) => Err(format!("the document now reads as {name}")),
@@ -140,7 +153,7 @@ mod tests {
         let folder = tempfile::tempdir().unwrap();
         let store = Store::open(&folder.path().join("tip.sqlite")).unwrap();
         let bytes = BUNDLED_DOCUMENTS[0].1;
-        let parsed = parse_document(bytes, &Hints::default());
+        let parsed = parse_file(bytes, &Hints::default(), None).unwrap().parts.remove(0);
         let name = parsed.storable_name().unwrap();
         // Stored as an older parser read it: no recommendations, and an older version recorded.
         let mut older = parsed.report.clone();
@@ -165,6 +178,8 @@ mod tests {
 
     #[test]
     fn a_document_that_now_reads_as_another_report_keeps_what_was_stored() {
+        use tip_ingest::parse_document;
+
         let folder = tempfile::tempdir().unwrap();
         let store = Store::open(&folder.path().join("tip.sqlite")).unwrap();
         let bytes = BUNDLED_DOCUMENTS[0].1;

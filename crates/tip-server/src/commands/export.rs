@@ -41,6 +41,15 @@ struct ReportRow<'a> {
     recommendation_count: usize,
     source_uri: &'a str,
     content_sha256: &'a str,
+    /// What the file was read as, and where in it the narrative was found (a web page's title,
+    /// canonical URL and date; the index within the file; a PDF's pages, 0 elsewhere).
+    media_type: &'a str,
+    part: i32,
+    first_page: i32,
+    last_page: i32,
+    page_title: &'a str,
+    canonical_url: &'a str,
+    published: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     recommendations: Option<Vec<&'a str>>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -112,6 +121,13 @@ fn report_row(report: &Report, with_text: bool) -> ReportRow<'_> {
         recommendation_count: report.recommendations.len(),
         source_uri: source.map_or("", |s| s.uri.as_str()),
         content_sha256: source.map_or("", |s| s.content_sha256.as_str()),
+        media_type: source.map_or("", |s| s.media_type.as_str()),
+        part: source.map_or(0, |s| s.part),
+        first_page: source.map_or(0, |s| s.first_page),
+        last_page: source.map_or(0, |s| s.last_page),
+        page_title: source.map_or("", |s| s.page_title.as_str()),
+        canonical_url: source.map_or("", |s| s.canonical_url.as_str()),
+        published: source.map_or("", |s| s.published.as_str()),
         recommendations: with_text.then(|| report.recommendations.iter().map(|r| r.text.as_str()).collect()),
         paragraphs: with_text.then_some(report.paragraphs.as_slice()),
     }

@@ -1,11 +1,14 @@
-//! `tip-atlas ingest [--db PATH] PATH...`: load documents and tier tables into the store, with a
-//! progress bar on a terminal and a summary at the end.
+//! `tip-atlas ingest [--db PATH] PATH...`: load narratives (from text files, web pages and PDFs,
+//! one or a whole report) and tier tables into the store, with progress bars on a terminal and a
+//! summary at the end.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use indicatif::{ProgressBar, ProgressStyle};
-use tip_ingest::{Hints, parse_document};
+use std::rc::Rc;
+
+use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
+use tip_ingest::{Hints, Placement, parse_file_with_progress};
 use tip_model::ReportName;
 use tip_model::pb::Report;
 use tip_server::Store;
@@ -15,6 +18,8 @@ use super::{Input, collect_inputs, open_with_bundle, read_tier_table};
 
 #[derive(Default)]
 struct Summary {
+    files_read: usize,
+    files_refused: usize,
     created: usize,
     replaced: usize,
     unchanged: usize,
@@ -23,6 +28,54 @@ struct Summary {
     placements_read: usize,
     placements_changed: usize,
     rows_rejected: usize,
+}
+
+/// The bars on a terminal (one over the inputs, one over a PDF's pages while it is read) and
+/// the lines printed between them; nothing is drawn when standard error is not a terminal.
+struct Progress {
+    bars: MultiProgress,
+    inputs: ProgressBar,
+}
+
+impl Progress {
+    fn new(inputs: usize) -> Self {
+        let bars = MultiProgress::new();
+        let inputs = bars.add(ProgressBar::new(inputs as u64));
+        inputs.set_style(
+            ProgressStyle::with_template("{bar:40} {pos}/{len} {wide_msg}")
+                .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        );
+        Self { bars, inputs }
+    }
+
+    /// Prints a line on standard error without breaking the bars.
+    fn say(&self, line: &str) {
+        self.bars.suspend(|| eprintln!("{line}"));
+    }
+
+    /// A bar over the pages of a PDF being read, removed when dropped.
+    fn pages(&self) -> PageBar {
+        let bar = self.bars.add(ProgressBar::new(0));
+        bar.set_style(
+            ProgressStyle::with_template("{bar:40} page {pos}/{len}").unwrap_or_else(|_| ProgressStyle::default_bar()),
+        );
+        PageBar(bar)
+    }
+}
+
+struct PageBar(ProgressBar);
+
+impl PageBar {
+    fn at(&self, page: u32, pages: u32) {
+        self.0.set_length(u64::from(pages));
+        self.0.set_position(u64::from(page));
+    }
+}
+
+impl Drop for PageBar {
+    fn drop(&mut self) {
+        self.0.finish_and_clear();
+    }
 }
 
 /// Ingests every input; exit 0 when all were stored, 1 when some were refused, 2 when a path or
@@ -36,48 +89,43 @@ pub fn run(db: &Path, paths: &[PathBuf]) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let progress = ProgressBar::new(inputs.len() as u64);
-    progress.set_style(
-        ProgressStyle::with_template("{bar:40} {pos}/{len} {wide_msg}")
-            .unwrap_or_else(|_| ProgressStyle::default_bar()),
-    );
+    let progress = Progress::new(inputs.len());
     let mut summary = Summary::default();
     let mut batch = Batch::default();
     let mut failed = false;
     for input in &inputs {
         match input {
             Input::Document(path) => {
-                progress.set_message(path.display().to_string());
-                ingest_document(path, &mut batch, &mut summary, &progress);
+                progress.inputs.set_message(path.display().to_string());
+                if let Some(placements) = ingest_file(path, &mut batch, &mut summary, &progress) {
+                    batch.flush(&store, &mut summary, &progress);
+                    failed |= !store_placements(&store, path, &placements, &mut summary, &progress);
+                }
                 if batch.documents.len() >= BATCH_SIZE {
                     batch.flush(&store, &mut summary, &progress);
                 }
             }
             Input::Table { path, named } => {
-                progress.set_message(path.display().to_string());
+                progress.inputs.set_message(path.display().to_string());
                 batch.flush(&store, &mut summary, &progress);
-                let Some(table) = read_tier_table(path, *named, &mut failed) else {
-                    progress.inc(1);
+                let Some(table) = progress.bars.suspend(|| read_tier_table(path, *named, &mut failed)) else {
+                    progress.inputs.inc(1);
                     continue;
                 };
-                progress.suspend(|| report_table(path, &table));
+                progress.bars.suspend(|| report_table(path, &table));
                 summary.placements_read += table.placements.len();
                 summary.rows_rejected += table.rejected.len();
-                match store.put_placements(&table.placements) {
-                    Ok(changed) => summary.placements_changed += changed,
-                    Err(error) => {
-                        progress.suspend(|| eprintln!("{}: not stored: {error}", path.display()));
-                        failed = true;
-                    }
-                }
+                failed |= !store_placements(&store, path, &table.placements, &mut summary, &progress);
             }
         }
-        progress.inc(1);
+        progress.inputs.inc(1);
     }
     batch.flush(&store, &mut summary, &progress);
-    progress.finish_and_clear();
+    progress.inputs.finish_and_clear();
     println!(
-        "documents: {} created, {} replaced, {} unchanged, {} kept as revisions of a more complete current one, {} refused; tier placements: {} read, {} new or changed, {} row(s) rejected",
+        "files: {} read, {} refused; narratives: {} created, {} replaced, {} unchanged, {} kept as revisions of a more complete current one, {} refused; tier placements: {} read, {} new or changed, {} row(s) rejected",
+        summary.files_read,
+        summary.files_refused,
         summary.created,
         summary.replaced,
         summary.unchanged,
@@ -89,10 +137,30 @@ pub fn run(db: &Path, paths: &[PathBuf]) -> ExitCode {
     );
     if unreadable {
         ExitCode::from(2)
-    } else if failed || summary.failed > 0 {
+    } else if failed || summary.failed > 0 || summary.files_refused > 0 {
         ExitCode::FAILURE
     } else {
         ExitCode::SUCCESS
+    }
+}
+
+/// Stores placements and counts the changed rows; false (reported) when the store refuses them.
+fn store_placements(
+    store: &Store,
+    path: &Path,
+    placements: &[Placement],
+    summary: &mut Summary,
+    progress: &Progress,
+) -> bool {
+    match store.put_placements(placements) {
+        Ok(changed) => {
+            summary.placements_changed += changed;
+            true
+        }
+        Err(error) => {
+            progress.say(&format!("{}: not stored: {error}", path.display()));
+            false
+        }
     }
 }
 
@@ -114,36 +182,36 @@ fn report_table(path: &Path, table: &tip_ingest::TierTable) {
     }
 }
 
-/// Parsed documents waiting to be stored together: one transaction per batch is many times
-/// faster than one per document, and a document that fails is still rolled back alone.
+/// Parsed narratives waiting to be stored together: one transaction per batch is many times
+/// faster than one per narrative, and a narrative that fails is still rolled back alone. The
+/// narratives of one file share its bytes, stored once.
 #[derive(Default)]
 struct Batch {
-    documents: Vec<(PathBuf, ReportName, Report, Vec<u8>)>,
+    documents: Vec<(String, ReportName, Report, Rc<[u8]>)>,
 }
 
-/// Documents per transaction.
+/// Narratives per transaction.
 const BATCH_SIZE: usize = 512;
 
 impl Batch {
-    /// Stores the waiting documents and counts what happened to each.
-    fn flush(&mut self, store: &Store, summary: &mut Summary, progress: &ProgressBar) {
+    /// Stores the waiting narratives and counts what happened to each.
+    fn flush(&mut self, store: &Store, summary: &mut Summary, progress: &Progress) {
         if self.documents.is_empty() {
             return;
         }
-        let documents: Vec<_> =
-            self.documents.iter().map(|(_, name, report, raw)| (*name, report, raw.as_slice())).collect();
+        let documents: Vec<_> = self.documents.iter().map(|(_, name, report, raw)| (*name, report, &raw[..])).collect();
         let outcomes: Vec<Result<PutOutcome, String>> = match store.put_reports(&documents) {
             Ok(outcomes) => outcomes.into_iter().map(|outcome| outcome.map_err(|e| e.to_string())).collect(),
             Err(error) => vec![Err(error.to_string()); documents.len()],
         };
-        for ((path, ..), outcome) in self.documents.drain(..).zip(outcomes) {
+        for ((location, ..), outcome) in self.documents.drain(..).zip(outcomes) {
             match outcome {
                 Ok(PutOutcome::Created) => summary.created += 1,
                 Ok(PutOutcome::Replaced) => summary.replaced += 1,
                 Ok(PutOutcome::Unchanged) => summary.unchanged += 1,
                 Ok(PutOutcome::KeptCurrent) => summary.kept += 1,
                 Err(error) => {
-                    progress.suspend(|| eprintln!("{}: not stored: {error}", path.display()));
+                    progress.say(&format!("{location}: not stored: {error}"));
                     summary.failed += 1;
                 }
             }
@@ -151,22 +219,67 @@ impl Batch {
     }
 }
 
-/// Reads and parses one document into the batch; refused documents are reported and counted.
-fn ingest_document(path: &Path, batch: &mut Batch, summary: &mut Summary, progress: &ProgressBar) {
+/// Reads one file (text, web page or PDF, told apart by its bytes) and puts each of its
+/// narratives into the batch; a file that cannot be read at all, and each narrative with
+/// errors, is reported and counted. Returns the tier placements of a whole report's placement
+/// pages, to be stored after its narratives.
+fn ingest_file(path: &Path, batch: &mut Batch, summary: &mut Summary, progress: &Progress) -> Option<Vec<Placement>> {
     let bytes = match std::fs::read(path) {
         Ok(bytes) => bytes,
         Err(error) => {
-            progress.suspend(|| eprintln!("tip-atlas: cannot read {}: {error}", path.display()));
-            summary.failed += 1;
-            return;
+            progress.say(&format!("tip-atlas: cannot read {}: {error}", path.display()));
+            summary.files_refused += 1;
+            return None;
         }
     };
-    let parsed = parse_document(&bytes, &Hints::from_path(path));
-    for d in &parsed.diagnostics.errors {
-        progress.suspend(|| eprintln!("{}:{}:{}: error: {}", path.display(), d.line, d.column, d.message));
+    // Only a PDF reports pages: its bar appears with its first page and goes when it is read.
+    let mut pages: Option<PageBar> = None;
+    let parsed = parse_file_with_progress(&bytes, &Hints::from_path(path), None, &mut |page, total| {
+        pages.get_or_insert_with(|| progress.pages()).at(page, total);
+    });
+    drop(pages);
+    let mut file = match parsed {
+        Ok(file) => file,
+        Err(error) => {
+            progress.say(&format!("{}: {}: error: {}", path.display(), error.location, error.message));
+            summary.files_refused += 1;
+            return None;
+        }
+    };
+    summary.files_read += 1;
+    for note in &file.notes {
+        progress.say(&format!("{}: {note}", path.display()));
     }
-    match parsed.storable_name() {
-        Some(name) => batch.documents.push((path.to_owned(), name, parsed.report, bytes)),
-        _ => summary.failed += 1,
+    let bytes: Rc<[u8]> = bytes.into();
+    let several = file.parts.len() > 1;
+    for (part, parsed) in std::mem::take(&mut file.parts).into_iter().enumerate() {
+        // A part of a file of several is named by its pages (a PDF) or its index (a web page).
+        let location = match parsed.report.source.as_ref().filter(|_| several) {
+            Some(source) if source.first_page > 0 => {
+                format!("{} (pages {}-{})", path.display(), source.first_page, source.last_page)
+            }
+            Some(_) => format!("{} (part {part})", path.display()),
+            None => path.display().to_string(),
+        };
+        for d in &parsed.diagnostics.errors {
+            progress.say(&format!("{location}:{}:{}: error: {}", d.line, d.column, d.message));
+        }
+        match parsed.storable_name() {
+            Some(name) => batch.documents.push((location, name, parsed.report, Rc::clone(&bytes))),
+            None => summary.failed += 1,
+        }
     }
+    for warning in &file.disagreements {
+        progress.say(&format!("{}: warning: {warning}", path.display()));
+    }
+    if file.placements.is_empty() {
+        return None;
+    }
+    let (placements, rejected) = file.tier_placements();
+    for row in &rejected {
+        progress.say(&format!("{}: page {}: rejected: {}", path.display(), row.page, row.reason));
+    }
+    summary.placements_read += placements.len();
+    summary.rows_rejected += rejected.len();
+    Some(placements)
 }

@@ -13,14 +13,14 @@ use tip_server::seeds::load_bundled;
 
 /// A file named on the command line or found in a named folder.
 pub enum Input {
-    /// A country narrative.
+    /// A file of country narratives: plain text, a web page or a PDF, told apart by its bytes.
     Document(PathBuf),
     /// A CSV file: a tier table, or (found in a folder) another table to pass over.
     Table { path: PathBuf, named: bool },
 }
 
 /// Expands files and folders (recursively, in name order) into inputs: `.csv` files are tables,
-/// every other file a document; hidden files are skipped. Returns whether some path could not be
+/// every other file a document (whatever its name: its bytes say how it is read); hidden files are skipped. Returns whether some path could not be
 /// read (reported on stderr).
 pub fn collect_inputs(paths: &[PathBuf]) -> (Vec<Input>, bool) {
     let mut inputs = Vec::new();
