@@ -1,5 +1,6 @@
 //! The `tip-atlas` command line: `check --json` against the narratives' manifest, exit codes.
 
+mod corpus2018_documents;
 mod fixtures_html;
 
 use std::path::{Path, PathBuf};
@@ -211,4 +212,153 @@ fn check_json_prints_a_line_per_narrative_of_a_web_page_and_refuses_a_page_witho
     assert_eq!(line["media_type"], "text/html");
     assert_eq!(line["location"], "element main");
     assert!(line["error"].as_str().unwrap().starts_with("no country narrative in the page"), "{line}");
+}
+
+/// A folder holding Croatia 2018 (printed from the ranked 2018 corpus), whose narrative states the
+/// four measures for both periods, and Libya 2018, which "did not report prosecuting or
+/// convicting any trafficking offenders".
+fn croatia_and_libya_2018() -> tempfile::TempDir {
+    let folder = tempfile::tempdir().unwrap();
+    let (_, croatia) = corpus2018_documents::ranked_narratives().into_iter().find(|(key, _)| key == "CROATIA").unwrap();
+    std::fs::write(folder.path().join("CROATIA_2018.txt"), croatia).unwrap();
+    let libya = "LIBYA_2018_tip-pdf-parse_COMPLETE.txt";
+    std::fs::copy(shared_data().join("narratives").join(libya), folder.path().join(libya)).unwrap();
+    folder
+}
+
+const CROATIA_INVESTIGATIONS: &str =
+    "The government investigated nine cases involving 17 suspects (seven cases involving 11 suspects in 2016).";
+const CROATIA_PROSECUTIONS: &str = "The government prosecuted 12 defendants in 2017 (11 in 2016).";
+const CROATIA_CONVICTIONS: &str = "Courts convicted four traffickers (five in 2016) with sentences ranging between two \
+                                   years and eight months and four years and six months.";
+const CROATIA_VICTIMS: &str = "The government identified 29 victims (30 in 2016).";
+
+#[test]
+fn check_json_prints_the_enforcement_figures_with_their_sentences_and_null_where_none_is_stated() {
+    let folder = croatia_and_libya_2018();
+    let output = tip_atlas(&["check", "--json", folder.path().to_str().unwrap()]);
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert!(output.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&output.stderr));
+    let line_of = |iso3: &str| {
+        stdout.lines().find(|l| l.contains(&format!("\"country\":\"{iso3}\""))).unwrap_or_else(|| panic!("{stdout}"))
+    };
+
+    let croatia = line_of("HRV");
+    let figure = |count: i64, evidence: &str| serde_json::json!({"count": count, "unit": "PERSONS", "approximate": false, "evidence": evidence});
+    let expected = serde_json::json!({
+        "investigations": figure(17, CROATIA_INVESTIGATIONS),
+        "prosecutions": figure(12, CROATIA_PROSECUTIONS),
+        "convictions": figure(4, CROATIA_CONVICTIONS),
+        "victims_identified": figure(29, CROATIA_VICTIMS),
+        "previous": {
+            "investigations": figure(11, CROATIA_INVESTIGATIONS),
+            "prosecutions": figure(11, CROATIA_PROSECUTIONS),
+            "convictions": figure(5, CROATIA_CONVICTIONS),
+            "victims_identified": figure(30, CROATIA_VICTIMS),
+        },
+    });
+    let line: serde_json::Value = serde_json::from_str(croatia).unwrap();
+    assert_eq!(line["enforcement"], expected);
+    // The keys come in the issue's order, the figure's fields too.
+    let at = |key: &str| croatia.find(key).unwrap_or_else(|| panic!("{key} in {croatia}"));
+    let order = [
+        "\"enforcement\":{\"investigations\":{\"count\":17,\"unit\":\"PERSONS\",\"approximate\":false,\"evidence\":",
+        "\"prosecutions\":{",
+        "\"convictions\":{",
+        "\"victims_identified\":{",
+        "\"previous\":{\"investigations\":{\"count\":11,",
+    ];
+    assert!(order.windows(2).all(|pair| at(pair[0]) < at(pair[1])), "{croatia}");
+
+    let libya: serde_json::Value = serde_json::from_str(line_of("LBY")).unwrap();
+    let enforcement = &libya["enforcement"];
+    assert!(enforcement["prosecutions"].is_null() && enforcement["convictions"].is_null(), "{enforcement}");
+    let previous = enforcement["previous"].as_object().unwrap();
+    assert_eq!(previous.len(), 4, "the previous period names its four measures, null or not: {enforcement}");
+}
+
+#[test]
+fn export_of_enforcement_gives_a_row_per_figure_that_reads_back_as_csv() {
+    let folder = croatia_and_libya_2018();
+    let db = folder.path().join("tip.sqlite");
+    let luxembourg = shared_data().join("narratives/LUXEMBOURG_2018_tip-pdf-parse_COMPLETE.txt");
+    let ingested = tip_atlas(&[
+        "ingest",
+        "--db",
+        db.to_str().unwrap(),
+        folder.path().to_str().unwrap(),
+        luxembourg.to_str().unwrap(),
+    ]);
+    assert!(ingested.status.success(), "{}", String::from_utf8_lossy(&ingested.stderr));
+
+    let export = |format: &str| {
+        let output = tip_atlas(&["export", "--db", db.to_str().unwrap(), "--what", "enforcement", "--format", format]);
+        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+        output.stdout
+    };
+    let csv = export("csv");
+    let mut reader = csv::Reader::from_reader(csv.as_slice());
+    let header: Vec<String> = reader.headers().unwrap().iter().map(str::to_owned).collect();
+    assert_eq!(
+        header,
+        [
+            "iso3",
+            "year",
+            "measure",
+            "period",
+            "count",
+            "unit",
+            "approximate",
+            "sex",
+            "labor",
+            "cases",
+            "section",
+            "paragraph",
+            "start",
+            "end",
+            "evidence"
+        ]
+    );
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    let field = |row: &csv::StringRecord, name: &str| row[header.iter().position(|h| h == name).unwrap()].to_owned();
+    let row = |iso3: &str, measure: &str, period: &str| {
+        rows.iter()
+            .find(|r| field(r, "iso3") == iso3 && field(r, "measure") == measure && field(r, "period") == period)
+            .unwrap_or_else(|| panic!("no {iso3} {measure} {period}"))
+    };
+
+    let croatia: Vec<&csv::StringRecord> = rows.iter().filter(|r| field(r, "iso3") == "HRV").collect();
+    assert_eq!(croatia.len(), 8, "four measures, two periods");
+    let investigations = row("HRV", "investigations", "reporting");
+    let columns: Vec<String> = header.iter().map(|name| field(investigations, name)).collect();
+    assert_eq!(
+        columns[..12],
+        ["HRV", "2018", "investigations", "reporting", "17", "PERSONS", "false", "", "", "9", "PROSECUTION", "0"]
+    );
+    // The span points at the sentence in the first paragraph under the PROSECUTION heading.
+    let text = std::fs::read_to_string(folder.path().join("CROATIA_2018.txt")).unwrap();
+    let paragraph = text.split_once("\nPROSECUTION\n").unwrap().1.lines().next().unwrap();
+    let (start, end): (usize, usize) =
+        (field(investigations, "start").parse().unwrap(), field(investigations, "end").parse().unwrap());
+    assert_eq!(paragraph.chars().skip(start).take(end - start).collect::<String>(), CROATIA_INVESTIGATIONS);
+    assert_eq!(field(investigations, "evidence"), CROATIA_INVESTIGATIONS);
+    assert_eq!(field(row("HRV", "victims_identified", "previous"), "count"), "30");
+    assert_eq!(field(row("HRV", "victims_identified", "previous"), "section"), "PROTECTION");
+
+    // The sex and labor parts of a figure summed from them.
+    let victims = row("LUX", "victims_identified", "reporting");
+    assert_eq!([field(victims, "count"), field(victims, "sex"), field(victims, "labor")], ["11", "3", "8"]);
+
+    // Silence is no row, never a zero.
+    let libya: Vec<String> = rows.iter().filter(|r| field(r, "iso3") == "LBY").map(|r| field(r, "measure")).collect();
+    assert!(!libya.iter().any(|m| m == "prosecutions" || m == "convictions"), "{libya:?}");
+
+    // NDJSON gives the same rows, parts not given as null.
+    let ndjson: Vec<serde_json::Value> =
+        String::from_utf8(export("ndjson")).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(ndjson.len(), rows.len());
+    let first = ndjson.iter().find(|r| r["iso3"] == "HRV" && r["measure"] == "investigations").unwrap();
+    assert_eq!(first["count"], 17);
+    assert_eq!(first["cases"], 9);
+    assert!(first["sex"].is_null(), "{first}");
 }

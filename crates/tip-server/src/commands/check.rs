@@ -8,8 +8,9 @@ use std::process::ExitCode;
 
 use serde::Serialize;
 use tip_ingest::{Hints, MediaType, ParsedDocument, parse_file};
-use tip_model::pb::{Diagnostic, Tier};
+use tip_model::pb::{Diagnostic, EnforcementFigures, Figure, Tier};
 
+use super::figures::{Period, figures_of, unit_name};
 use super::{Input, collect_inputs, read_tier_table};
 
 #[derive(Serialize)]
@@ -51,9 +52,55 @@ struct DocumentLine<'a> {
     finding: &'static str,
     completeness: &'static str,
     recommendations: usize,
+    enforcement: EnforcementLine<'a>,
     encoding: &'a str,
     errors: Vec<DiagnosticLine<'a>>,
     warnings: Vec<DiagnosticLine<'a>>,
+}
+
+/// The four measures of the reporting period, then those of the previous period; `null` where
+/// the text states no figure.
+#[derive(Serialize)]
+struct EnforcementLine<'a> {
+    #[serde(flatten)]
+    reporting: MeasuresLine<'a>,
+    previous: MeasuresLine<'a>,
+}
+
+#[derive(Serialize)]
+struct MeasuresLine<'a> {
+    investigations: Option<FigureLine<'a>>,
+    prosecutions: Option<FigureLine<'a>>,
+    convictions: Option<FigureLine<'a>>,
+    victims_identified: Option<FigureLine<'a>>,
+}
+
+#[derive(Serialize)]
+struct FigureLine<'a> {
+    count: i64,
+    unit: &'static str,
+    approximate: bool,
+    /// The sentence the figure was read from.
+    evidence: &'a str,
+}
+
+impl<'a> MeasuresLine<'a> {
+    fn new(figures: &'a EnforcementFigures, period: Period) -> Self {
+        let [investigations, prosecutions, convictions, victims_identified] =
+            figures_of(figures, period).map(|figure| figure.map(FigureLine::new));
+        MeasuresLine { investigations, prosecutions, convictions, victims_identified }
+    }
+}
+
+impl<'a> FigureLine<'a> {
+    fn new(figure: &'a Figure) -> Self {
+        FigureLine {
+            count: figure.count,
+            unit: unit_name(figure),
+            approximate: figure.approximate,
+            evidence: figure.evidence.as_ref().map_or("", |e| e.sentence.as_str()),
+        }
+    }
 }
 
 fn diagnostic_lines(diagnostics: &[Diagnostic]) -> Vec<DiagnosticLine<'_>> {
@@ -83,7 +130,15 @@ struct PlacementsLine {
 }
 
 fn document_line<'a>(path: &Path, part: usize, media_type: MediaType, parsed: &'a ParsedDocument) -> DocumentLine<'a> {
+    static NONE: EnforcementFigures = EnforcementFigures {
+        investigations: None,
+        prosecutions: None,
+        convictions: None,
+        victims_identified: None,
+        previous: None,
+    };
     let report = &parsed.report;
+    let figures = report.enforcement.as_ref().unwrap_or(&NONE);
     let source = report.source.as_ref();
     DocumentLine {
         path: path.display().to_string(),
@@ -97,6 +152,10 @@ fn document_line<'a>(path: &Path, part: usize, media_type: MediaType, parsed: &'
         finding: report.finding().as_str_name(),
         completeness: report.completeness().as_str_name(),
         recommendations: report.recommendations.len(),
+        enforcement: EnforcementLine {
+            reporting: MeasuresLine::new(figures, Period::Reporting),
+            previous: MeasuresLine::new(figures, Period::Previous),
+        },
         encoding: report.source.as_ref().map_or("", |s| s.encoding.as_str()),
         errors: diagnostic_lines(&parsed.diagnostics.errors),
         warnings: diagnostic_lines(&parsed.diagnostics.warnings),

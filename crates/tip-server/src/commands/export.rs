@@ -1,15 +1,17 @@
-//! `tip-atlas export --format ndjson|csv [--what reports|placements]`: the store's data for
-//! pandas, R or a spreadsheet, on standard output.
+//! `tip-atlas export --format ndjson|csv [--what reports|placements|enforcement]`: the store's
+//! data for pandas, R or a spreadsheet, on standard output.
 
 use std::io::Write;
 use std::path::Path;
 use std::process::ExitCode;
 
 use serde::Serialize;
-use tip_model::pb::Report;
+use tip_model::pb::{Evidence, Exploitation, Report};
 use tip_model::tier::tier_label;
 use tip_server::Store;
 use tip_server::query_fields::SqlFilter;
+
+use super::figures::{MEASURES, Period, cases_behind, figures_of, part_of, section_name, unit_name};
 
 /// The output format.
 #[derive(Clone, Copy, Debug, clap::ValueEnum)]
@@ -27,6 +29,9 @@ pub enum What {
     Reports,
     /// One row per tier placement and source.
     Placements,
+    /// One row per enforcement figure stated: country, year, measure and period, with the
+    /// sentence it was read from.
+    Enforcement,
 }
 
 #[derive(Serialize)]
@@ -65,6 +70,27 @@ struct PlacementRow<'a> {
     tier_as_published: &'a str,
 }
 
+/// One enforcement figure. `sex`, `labor` and `cases` are the parts the text gives (empty when
+/// it gives none); `start` and `end` count code points within the paragraph.
+#[derive(Serialize)]
+struct FigureRow<'a> {
+    iso3: &'a str,
+    year: i32,
+    measure: &'static str,
+    period: &'static str,
+    count: i64,
+    unit: &'static str,
+    approximate: bool,
+    sex: Option<i64>,
+    labor: Option<i64>,
+    cases: Option<i64>,
+    section: &'static str,
+    paragraph: i32,
+    start: i32,
+    end: i32,
+    evidence: &'a str,
+}
+
 /// Writes the export; exit 0, or 2 when the store cannot be read or stdout closes.
 pub fn run(db: &Path, format: Format, what: What) -> ExitCode {
     let store = match super::open_with_bundle(db) {
@@ -78,6 +104,7 @@ pub fn run(db: &Path, format: Format, what: What) -> ExitCode {
     let written = match what {
         What::Reports => export_reports(&store, &mut rows),
         What::Placements => export_placements(&store, &mut rows),
+        What::Enforcement => for_each_report(&store, |report| write_figures(report, &mut rows)),
     };
     match written.and_then(|()| rows.finish()) {
         // A reader that stops early (`| head`) is not a failure.
@@ -91,21 +118,56 @@ pub fn run(db: &Path, format: Format, what: What) -> ExitCode {
 }
 
 fn export_reports(store: &Store, rows: &mut Rows<impl Write>) -> std::io::Result<()> {
+    let with_text = matches!(rows, Rows::Ndjson(_));
+    for_each_report(store, |report| rows.write(&report_row(report, with_text)))
+}
+
+/// Calls `visit` on every stored report by country and year, a page at a time.
+fn for_each_report(store: &Store, mut visit: impl FnMut(&Report) -> std::io::Result<()>) -> std::io::Result<()> {
     const PAGE: u64 = 500;
     let mut offset = 0;
-    let with_text = matches!(rows, Rows::Ndjson(_));
     loop {
         let (reports, total) = store
             .list_reports(&SqlFilter::default(), "iso3 ASC, year ASC", offset, PAGE)
             .map_err(std::io::Error::other)?;
         for report in &reports {
-            rows.write(&report_row(report, with_text))?;
+            visit(report)?;
         }
         offset += reports.len() as u64;
         if reports.is_empty() || offset >= total {
             return Ok(());
         }
     }
+}
+
+/// A row per figure of the report, reporting period first, measures in their order.
+fn write_figures(report: &Report, rows: &mut Rows<impl Write>) -> std::io::Result<()> {
+    let Some(figures) = report.enforcement.as_ref() else { return Ok(()) };
+    let no_evidence = Evidence::default();
+    for period in Period::ALL {
+        for (measure, figure) in MEASURES.into_iter().zip(figures_of(figures, period)) {
+            let Some(figure) = figure else { continue };
+            let evidence = figure.evidence.as_ref().unwrap_or(&no_evidence);
+            rows.write(&FigureRow {
+                iso3: report.country.strip_prefix("countries/").unwrap_or(&report.country),
+                year: report.year,
+                measure,
+                period: period.name(),
+                count: figure.count,
+                unit: unit_name(figure),
+                approximate: figure.approximate,
+                sex: part_of(figure, Exploitation::Sex),
+                labor: part_of(figure, Exploitation::Labor),
+                cases: cases_behind(figure),
+                section: section_name(evidence.section()),
+                paragraph: evidence.paragraph,
+                start: evidence.start,
+                end: evidence.end,
+                evidence: &evidence.sentence,
+            })?;
+        }
+    }
+    Ok(())
 }
 
 fn report_row(report: &Report, with_text: bool) -> ReportRow<'_> {

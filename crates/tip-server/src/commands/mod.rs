@@ -3,6 +3,7 @@
 pub mod check;
 pub mod coverage;
 pub mod export;
+mod figures;
 pub mod ingest;
 pub mod reindex;
 
