@@ -1,6 +1,5 @@
 //! The `tip-atlas` command line: `check --json` against the narratives' manifest, exit codes.
 
-mod corpus2018_documents;
 mod fixtures_html;
 
 use std::path::{Path, PathBuf};
@@ -219,7 +218,8 @@ fn check_json_prints_a_line_per_narrative_of_a_web_page_and_refuses_a_page_witho
 /// convicting any trafficking offenders".
 fn croatia_and_libya_2018() -> tempfile::TempDir {
     let folder = tempfile::tempdir().unwrap();
-    let (_, croatia) = corpus2018_documents::ranked_narratives().into_iter().find(|(key, _)| key == "CROATIA").unwrap();
+    let (_, croatia) =
+        tip_corpus::corpus2018::ranked_narratives().into_iter().find(|(key, _)| key == "CROATIA").unwrap();
     std::fs::write(folder.path().join("CROATIA_2018.txt"), croatia).unwrap();
     let libya = "LIBYA_2018_tip-pdf-parse_COMPLETE.txt";
     std::fs::copy(shared_data().join("narratives").join(libya), folder.path().join(libya)).unwrap();

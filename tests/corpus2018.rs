@@ -5,44 +5,10 @@
 //! never copied into the repository.
 
 use std::collections::{BTreeMap, HashMap};
-use std::path::{Path, PathBuf};
-
-use serde_json::Value;
+use tip_corpus::corpus2018::{RANKED, Record, SPECIAL_CASES, records, shared_data};
 use tip_ingest::{Hints, parse_document};
 use tip_model::parse_tier;
 use tip_model::pb::{Completeness, SectionKind, Tier};
-
-fn shared_data() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data")
-}
-
-/// One narrative of the corpus: the JSON key (the country as the PDF prints it) and its parts in
-/// order, such as ("INTRO", text), ("TIER", "TIER 2 WATCH LIST"), ("PROSECUTIONS", text).
-struct Record {
-    key: String,
-    parts: Vec<(String, String)>,
-    file: &'static str,
-}
-
-fn records(file: &'static str) -> Vec<Record> {
-    let path = shared_data().join("corpus2018").join(file);
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let json: Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let mut records = Vec::new();
-    for entry in json.as_array().expect("a list of records") {
-        for (key, parts) in entry.as_object().expect("a one-key object") {
-            let parts = parts
-                .as_array()
-                .expect("a list of parts")
-                .iter()
-                .flat_map(|part| part.as_object().expect("a one-key part"))
-                .map(|(name, text)| (name.clone(), text.as_str().expect("text").to_owned()))
-                .collect();
-            records.push(Record { key: key.clone(), parts, file });
-        }
-    }
-    records
-}
 
 /// `country_as_in_source` → (ISO3, tier) from the 2018 tier table.
 fn placements() -> HashMap<String, (String, Tier)> {
@@ -63,28 +29,11 @@ fn placements() -> HashMap<String, (String, Tier)> {
         .collect()
 }
 
-/// The record as the printed report lays it out, blank lines between blocks.
-fn printed(record: &Record) -> String {
-    let part = |name: &str| record.parts.iter().find(|(n, _)| n == name).map(|(_, t)| t.trim());
-    let mut blocks = vec![format!("{}: {}", record.key, part("TIER").expect("a TIER part"))];
-    blocks.push(part("INTRO").expect("an INTRO part").to_owned());
-    for (name, text) in &record.parts {
-        let heading = match name.as_str() {
-            "INTRO" | "TIER" => continue,
-            "RECOMMENDATIONS" => format!("RECOMMENDATIONS FOR {}", record.key),
-            "PROSECUTIONS" => "PROSECUTION".to_owned(),
-            other => other.to_owned(),
-        };
-        blocks.push(format!("{heading}\n{}", text.trim()));
-    }
-    blocks.join("\n\n") + "\n"
-}
-
 /// What the record must yield, or why it does not.
 fn check(record: &Record, placements: &HashMap<String, (String, Tier)>) -> Result<(), String> {
     let (iso3, tier) = placements.get(&record.key).ok_or("not in the 2018 tier table")?;
     let hints = Hints { year: Some(2018), ..Hints::default() };
-    let parsed = parse_document(printed(record).as_bytes(), &hints);
+    let parsed = parse_document(record.plain_text().as_bytes(), &hints);
     let report = &parsed.report;
     let mut problems = Vec::new();
     if !parsed.is_ok() {
@@ -129,7 +78,7 @@ fn check(record: &Record, placements: &HashMap<String, (String, Tier)>) -> Resul
     if let Some(conflict) = parsed.diagnostics.warnings.iter().find(|w| w.code == "tier-conflict") {
         problems.push(format!("the text contradicts the heading: {}", conflict.message));
     }
-    problems.extend(misplaced(&printed(record), &parsed));
+    problems.extend(misplaced(&record.plain_text(), &parsed));
     if problems.is_empty() { Ok(()) } else { Err(problems.join("; ")) }
 }
 
@@ -158,10 +107,7 @@ fn misplaced(document: &str, parsed: &tip_ingest::ParsedDocument) -> Vec<String>
 #[test]
 fn every_2018_narrative_parses_to_its_tier_table_placement() {
     let placements = placements();
-    let all: Vec<Record> = records("TIP2018_all_country_narratives_teomotun_normal_cases.json")
-        .into_iter()
-        .chain(records("TIP2018_special_case_narratives_teomotun.json"))
-        .collect();
+    let all: Vec<Record> = records(RANKED).into_iter().chain(records(SPECIAL_CASES)).collect();
     assert_eq!(all.len(), 100, "96 ranked countries and 4 Special Cases");
 
     let mut failures = Vec::new();
@@ -169,7 +115,7 @@ fn every_2018_narrative_parses_to_its_tier_table_placement() {
     let mut warnings: BTreeMap<String, usize> = BTreeMap::new();
     let mut recommendations = 0;
     for record in &all {
-        let parsed = parse_document(printed(record).as_bytes(), &Hints { year: Some(2018), ..Hints::default() });
+        let parsed = parse_document(record.plain_text().as_bytes(), &Hints { year: Some(2018), ..Hints::default() });
         for warning in &parsed.diagnostics.warnings {
             *warnings.entry(warning.code.clone()).or_default() += 1;
         }
@@ -191,7 +137,7 @@ fn every_2018_narrative_parses_to_its_tier_table_placement() {
 #[test]
 fn a_split_watch_list_heading_gives_tier_2_watch_list() {
     let placements = placements();
-    let split: Vec<Record> = records("TIP2018_all_country_narratives_teomotun_normal_cases.json")
+    let split: Vec<Record> = records(RANKED)
         .into_iter()
         .filter(|r| r.parts.iter().any(|(n, t)| n == "INTRO" && t.trim_start().starts_with("WATCH LIST")))
         .collect();
@@ -199,7 +145,7 @@ fn a_split_watch_list_heading_gives_tier_2_watch_list() {
     assert_eq!(split.len(), 3, "Bangladesh, Guinea-Bissau, South Africa");
     for record in &split {
         assert!(record.parts.iter().any(|(n, t)| n == "TIER" && t == "TIER 2"), "{}", record.key);
-        let parsed = parse_document(printed(record).as_bytes(), &Hints { year: Some(2018), ..Hints::default() });
+        let parsed = parse_document(record.plain_text().as_bytes(), &Hints { year: Some(2018), ..Hints::default() });
         assert_eq!(parsed.report.tier(), Tier::Tier2WatchList, "{}", record.key);
         assert_eq!(placements[&record.key].1, Tier::Tier2WatchList, "{}", record.key);
         assert!(parsed.diagnostics.warnings.iter().any(|w| w.code == "split-heading"), "{}", record.key);

@@ -18,8 +18,6 @@
 //! Set `ENFORCEMENT_SHOW=held_out` to list the held-out differences too (the tuned ones always
 //! show); `ENFORCEMENT_TUNING=1` hides the held-out scores while tuning the extractor.
 
-mod corpus2018_documents;
-
 use std::collections::HashMap;
 
 use serde_json::Value;
@@ -93,7 +91,7 @@ fn enforcement_figures_match_the_hand_coded_2018_narratives() {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/enforcement_2018.json");
     let coded: Vec<Value> = serde_json::from_str(&std::fs::read_to_string(&path).expect("the fixture")).expect("JSON");
     assert!(coded.len() >= 40, "at least 40 coded narratives");
-    let documents: HashMap<String, String> = corpus2018_documents::ranked_narratives().into_iter().collect();
+    let documents: HashMap<String, String> = tip_corpus::corpus2018::ranked_narratives().into_iter().collect();
     let show_held_out = std::env::var("ENFORCEMENT_SHOW").is_ok_and(|v| v == "held_out");
     let tuning = std::env::var("ENFORCEMENT_TUNING").is_ok_and(|v| v == "1");
 

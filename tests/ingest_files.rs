@@ -2,14 +2,14 @@
 //! plain text, a one-narrative PDF and a whole-report PDF, next to files that cannot be read.
 
 mod fixtures_html;
-mod pdf_fixtures;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use pdf_fixtures::{Block, HeadingStyle, Record, corpus, narrative_blocks, report_blocks, writer};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
+use tip_corpus::corpus2018::{Record, corpus};
+use tip_corpus::pdf::{Block, HeadingStyle, narrative_blocks, report_blocks, writer};
 
 fn shared_data() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data")

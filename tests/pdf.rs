@@ -1,15 +1,14 @@
-//! The PDF front end on PDFs generated from the 2018 corpus (`tests/pdf_fixtures`): whole
+//! The PDF front end on PDFs generated from the 2018 corpus (`tip_corpus::pdf`): whole
 //! reports by two producers, where every country narrative must be found and parse to the same
 //! country and tier as the plain text of the same narrative, and the tier placement pages must
 //! all read; a one-narrative PDF; and PDFs that cannot be read, each with a clear error.
 
-mod pdf_fixtures;
-
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
-use pdf_fixtures::{HeadingStyle, Record, corpus, narrative_blocks, report_blocks, tier_lists, writer};
 use proptest::prelude::*;
+use tip_corpus::corpus2018::{Record, corpus};
+use tip_corpus::pdf::{HeadingStyle, chromium, narrative_blocks, report_blocks, tier_lists, writer};
 use tip_ingest::extract::Extraction;
 use tip_ingest::pdf::{cross_check, extract, extract_with_progress};
 use tip_ingest::{Hints, parse_document};
@@ -36,9 +35,9 @@ fn rust_report() -> &'static [u8] {
 fn chromium_report() -> Option<&'static [u8]> {
     static PDF: OnceLock<Option<Vec<u8>>> = OnceLock::new();
     PDF.get_or_init(|| {
-        let html = pdf_fixtures::chromium::report_html(&report_blocks(records(), HeadingStyle::Colon));
+        let html = chromium::report_html(&report_blocks(records(), HeadingStyle::Colon));
         let work = std::env::temp_dir().join(format!("tip-atlas-pdf-test-{}", std::process::id()));
-        let pdf = pdf_fixtures::chromium::print_to_pdf(&html, &work);
+        let pdf = chromium::print_to_pdf(&html, &work);
         let _ = std::fs::remove_dir_all(&work);
         if pdf.is_none() {
             assert!(
@@ -57,9 +56,9 @@ fn chromium_narrative() -> Option<&'static [u8]> {
     static PDF: OnceLock<Option<Vec<u8>>> = OnceLock::new();
     PDF.get_or_init(|| {
         let mali = records().iter().find(|r| r.key == "MALI").expect("Mali");
-        let html = pdf_fixtures::chromium::report_html(&narrative_blocks(mali, HeadingStyle::Colon));
+        let html = chromium::report_html(&narrative_blocks(mali, HeadingStyle::Colon));
         let work = std::env::temp_dir().join(format!("tip-atlas-pdf-narrative-{}", std::process::id()));
-        let pdf = pdf_fixtures::chromium::print_to_pdf(&html, &work);
+        let pdf = chromium::print_to_pdf(&html, &work);
         let _ = std::fs::remove_dir_all(&work);
         pdf
     })

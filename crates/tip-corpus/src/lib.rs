@@ -45,8 +45,10 @@
 // counts of a few thousand), so narrowing casts cannot truncate; the lint is for the service.
 #![allow(clippy::cast_possible_truncation)]
 
+pub mod corpus2018;
 mod names;
 pub mod pathological;
+pub mod pdf;
 mod rng;
 mod vocabulary;
 mod writer;

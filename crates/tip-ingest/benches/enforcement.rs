@@ -18,9 +18,6 @@
 //! ```
 //! (`nomatch` skips criterion's runs: `extract` then runs 11 times, `parse_document` 6 times.)
 
-#[path = "../../../tests/corpus2018_documents.rs"]
-mod corpus2018_documents;
-
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
@@ -30,7 +27,7 @@ use tip_ingest::{Hints, parse_document};
 use tip_model::pb::Report;
 
 fn main() {
-    let documents: Vec<String> = corpus2018_documents::ranked_narratives().into_iter().map(|(_, d)| d).collect();
+    let documents: Vec<String> = tip_corpus::corpus2018::ranked_narratives().into_iter().map(|(_, d)| d).collect();
     let bytes: usize = documents.iter().map(String::len).sum();
     let hints = Hints { year: Some(2018), ..Hints::default() };
     let parse_all = || documents.iter().map(|d| parse_document(d.as_bytes(), &hints).report).collect::<Vec<Report>>();
