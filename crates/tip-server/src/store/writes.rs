@@ -57,36 +57,31 @@ impl Store {
     /// document is stored under a savepoint of its own: one that fails is rolled back alone and
     /// gets its error, the others are kept. The outer error is the batch's (nothing stored).
     pub fn put_reports(&self, documents: &[(ReportName, &Report, &[u8])]) -> Result<Vec<Result<PutOutcome>>> {
-        self.write(|writer| {
-            let mut tx = write_transaction(writer)?;
-            let now = unix_seconds();
-            let mut outcomes = Vec::with_capacity(documents.len());
-            for &(name, report, raw) in documents {
-                let savepoint = tx.savepoint()?;
-                match put_in(&savepoint, name, report, raw, now) {
-                    Ok(outcome) => {
-                        savepoint.commit()?;
-                        outcomes.push(Ok(outcome));
-                    }
-                    // Dropping the savepoint rolls this document back.
-                    Err(error) => outcomes.push(Err(error)),
-                }
-            }
-            tx.commit()?;
-            Ok(outcomes)
-        })
+        let now = unix_seconds();
+        self.each_under_savepoint(documents, |tx, &(name, report, raw)| put_in(tx, name, report, raw, now))
     }
 
     /// Writes reports re-derived from their stored documents, each under a savepoint of its own
     /// as [`Store::put_reports`] does, in one transaction. Which document is current stays as
     /// it is; a current document's report keeps its ingest time.
     pub fn put_rederived(&self, documents: &[(&StoredDocument, &Report)]) -> Result<Vec<Result<Rederived>>> {
+        self.each_under_savepoint(documents, |tx, &(document, report)| rederive_in(tx, document, report))
+    }
+
+    /// Runs `write` on each item under a savepoint of its own, all in one transaction: an item
+    /// that fails is rolled back alone (its savepoint dropped) and its error returned in its
+    /// place; the outer error is the whole batch's (nothing stored).
+    fn each_under_savepoint<I, T>(
+        &self,
+        items: &[I],
+        mut write: impl FnMut(&Connection, &I) -> Result<T>,
+    ) -> Result<Vec<Result<T>>> {
         self.write(|writer| {
             let mut tx = write_transaction(writer)?;
-            let mut outcomes = Vec::with_capacity(documents.len());
-            for &(document, report) in documents {
+            let mut outcomes = Vec::with_capacity(items.len());
+            for item in items {
                 let savepoint = tx.savepoint()?;
-                match rederive_in(&savepoint, document, report) {
+                match write(&savepoint, item) {
                     Ok(outcome) => {
                         savepoint.commit()?;
                         outcomes.push(Ok(outcome));
