@@ -4,6 +4,7 @@
 use rusqlite::types::Value;
 use tip_filter::{Field, FieldKind, SqlValue, compile_filter, compile_order_by};
 use tip_model::enum_names::{self, UnknownName};
+use tip_model::pb::{EnforcementMeasure, EnforcementPeriod, Unit};
 
 use crate::error::ApiError;
 
@@ -36,6 +37,62 @@ pub const COUNTRY_FIELDS: &[Field] = &[
     Field { name: "tier", column: "latest_tier", kind: FieldKind::Enum { parse: |v| number(enum_names::tier(v)) } },
     Field { name: "year", column: "latest_year", kind: FieldKind::Integer },
 ];
+
+/// The fields an enforcement figure filter may name, and the columns of the rows they read.
+pub const ENFORCEMENT_FIELDS: &[Field] = &[
+    Field {
+        name: "measure",
+        column: "measure",
+        kind: FieldKind::Enum {
+            parse: |v| {
+                short_enum(
+                    v,
+                    "ENFORCEMENT_MEASURE_",
+                    EnforcementMeasure::from_str_name,
+                    "measure: use INVESTIGATIONS, PROSECUTIONS, CONVICTIONS or VICTIMS_IDENTIFIED",
+                )
+            },
+        },
+    },
+    Field { name: "region", column: "region", kind: FieldKind::Enum { parse: |v| number(enum_names::region(v)) } },
+    Field { name: "country", column: "iso3", kind: FieldKind::Text { normalize: country_code } },
+    Field {
+        name: "unit",
+        column: "unit",
+        kind: FieldKind::Enum { parse: |v| short_enum(v, "UNIT_", Unit::from_str_name, "unit: use PERSONS or CASES") },
+    },
+    Field {
+        name: "period",
+        column: "period",
+        kind: FieldKind::Enum {
+            parse: |v| {
+                short_enum(
+                    v,
+                    "ENFORCEMENT_PERIOD_",
+                    EnforcementPeriod::from_str_name,
+                    "period: use REPORTING or PREVIOUS",
+                )
+            },
+        },
+    },
+    Field { name: "count", column: "count", kind: FieldKind::Integer },
+];
+
+/// The number of an enum value named in full ("UNIT_CASES") or without its prefix in any case
+/// ("cases"); `UNSPECIFIED` names nothing.
+fn short_enum<E: Into<i32>>(
+    value: &str,
+    prefix: &str,
+    from_name: fn(&str) -> Option<E>,
+    expected: &str,
+) -> Result<i64, String> {
+    let upper = value.to_ascii_uppercase();
+    let full = if upper.starts_with(prefix) { upper } else { format!("{prefix}{upper}") };
+    match from_name(&full).map(|e| i64::from(e.into())) {
+        Some(number) if number != 0 => Ok(number),
+        _ => Err(format!("{value:?} is not a {expected}")),
+    }
+}
 
 /// The stored code of a country, as `iso3` holds it.
 fn country_code(value: &str) -> Result<String, String> {
