@@ -1,12 +1,13 @@
 //! The enforcement figures through InsightService: a country's series, a year's figures filtered
-//! and ordered, and the figures a next year's report restates differently.
+//! and ordered, the figures a next year's report restates differently, and the report's global
+//! totals next to the sum of the stored narratives.
 
 mod support;
 
 use support::TestServer;
 use tip_model::pb::{
-    EnforcementMeasure, EnforcementPeriod, GetEnforcementSeriesRequest, IngestDocumentRequest,
-    ListEnforcementConflictsRequest, ListEnforcementFiguresRequest, Region, Unit,
+    EnforcementMeasure, EnforcementPeriod, GetEnforcementSeriesRequest, GetGlobalEnforcementRequest,
+    IngestDocumentRequest, ListEnforcementConflictsRequest, ListEnforcementFiguresRequest, Region, Unit,
 };
 use tonic::Code;
 use tonic_types::StatusExt;
@@ -169,5 +170,41 @@ async fn restated_figures_that_differ_are_listed_with_both_sentences() {
     assert!(server.insights().list_enforcement_conflicts(none).await.unwrap().into_inner().conflicts.is_empty());
     let bad = ListEnforcementConflictsRequest { parent: "Croatia".into(), year: 2018 };
     assert_eq!(field_of(&server.insights().list_enforcement_conflicts(bad).await.unwrap_err()), "parent");
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn the_reports_global_totals_stand_next_to_the_sum_of_the_stored_narratives() {
+    let server = server_with_narratives().await;
+    let request = GetGlobalEnforcementRequest { year: 2018 };
+    let global = server.insights().get_global_enforcement(request).await.unwrap().into_inner();
+    assert_eq!((global.year, global.period_year, global.narratives), (2018, 2017, 5));
+    assert!(global.source.starts_with("https://"), "{}", global.source);
+    let measure = |m: EnforcementMeasure| global.measures.iter().find(|g| g.measure() == m).unwrap();
+    let convictions = measure(EnforcementMeasure::Convictions);
+    assert_eq!((convictions.reported_total, convictions.reported_labor), (Some(7135), Some(332)));
+    let victims = measure(EnforcementMeasure::VictimsIdentified);
+    assert_eq!(victims.reported_total, Some(96960));
+    assert_eq!(measure(EnforcementMeasure::Investigations).reported_total, None, "the table has no investigations");
+
+    // The sums are those of the year's rows, Croatia's four convictions and 29 victims among them.
+    let all = ListEnforcementFiguresRequest { year: 2018, filter: "period = REPORTING".into(), ..Default::default() };
+    let rows = server.insights().list_enforcement_figures(all).await.unwrap().into_inner().figures;
+    for sum in &global.measures {
+        let stated: Vec<_> =
+            rows.iter().filter(|r| r.measure == sum.measure).filter_map(|r| r.figure.as_ref()).collect();
+        assert_eq!(sum.narratives_sum, stated.iter().map(|f| f.count).sum::<i64>(), "{:?}", sum.measure());
+        assert_eq!(usize::try_from(sum.countries_counted).unwrap(), stated.len());
+        assert!(sum.countries_counted <= global.narratives);
+    }
+    assert!(convictions.narratives_sum >= 4 && victims.narratives_sum >= 29);
+
+    // A year with no narratives stored still has the report's totals; one outside the reports is refused.
+    let later = server.insights().get_global_enforcement(GetGlobalEnforcementRequest { year: 2024 }).await.unwrap();
+    let later = later.into_inner();
+    assert_eq!((later.period_year, later.narratives), (2023, 0));
+    assert_eq!(later.measures[3].reported_total, Some(133943));
+    let status = server.insights().get_global_enforcement(GetGlobalEnforcementRequest { year: 1990 }).await;
+    assert_eq!(field_of(&status.unwrap_err()), "year");
     server.stop().await;
 }

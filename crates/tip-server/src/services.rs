@@ -13,8 +13,9 @@ use tip_model::pb::{
     WatchReportsRequest, WatchReportsResponse,
 };
 use tip_model::pb::{
-    EnforcementSeries, GetEnforcementSeriesRequest, ListEnforcementConflictsRequest, ListEnforcementConflictsResponse,
-    ListEnforcementFiguresRequest, ListEnforcementFiguresResponse,
+    EnforcementSeries, GetEnforcementSeriesRequest, GetGlobalEnforcementRequest, GlobalEnforcement,
+    ListEnforcementConflictsRequest, ListEnforcementConflictsResponse, ListEnforcementFiguresRequest,
+    ListEnforcementFiguresResponse,
 };
 use tokio_stream::{Stream, StreamExt};
 use tonic::{Request, Response, Status, Streaming};
@@ -293,6 +294,13 @@ impl InsightService for Insights {
     ) -> Result<Response<ListEnforcementConflictsResponse>, Status> {
         let conflicts = self.0.enforcement_conflicts(request.into_inner().try_into()?).await?;
         Ok(Response::new(ListEnforcementConflictsResponse { conflicts }))
+    }
+
+    async fn get_global_enforcement(
+        &self,
+        request: Request<GetGlobalEnforcementRequest>,
+    ) -> Result<Response<GlobalEnforcement>, Status> {
+        Ok(Response::new(self.0.global_enforcement(request.into_inner().try_into()?).await?))
     }
 }
 

@@ -1,5 +1,6 @@
 //! Enforcement figures across countries and years: a country's series per measure, a year's
-//! figures filtered and ordered, and the figures a next year's report restates differently.
+//! figures filtered and ordered, the figures a next year's report restates differently, and the
+//! report's own global totals (bundled from `seeds/`) next to the sum of the stored narratives.
 //!
 //! The figures live inside the stored reports. A year holds about 190 of them, so a listing
 //! reads that year's reports, lays their figures out as rows of an in-memory SQLite table and
@@ -12,10 +13,10 @@ use tip_model::Iso3;
 use tip_model::names::{country_name, parse_country_name};
 use tip_model::pb::{
     EnforcementConflict, EnforcementMeasure, EnforcementPeriod, EnforcementPoint, EnforcementRow, EnforcementSeries,
-    Figure, MeasureSeries, Region, Report,
+    Figure, GlobalEnforcement, GlobalMeasure, MeasureSeries, Region, Report, Unit,
 };
 
-use super::requests::{ConflictQuery, EnforcementListing, EnforcementSeriesQuery};
+use super::requests::{ConflictQuery, EnforcementListing, EnforcementSeriesQuery, GlobalEnforcementQuery};
 use super::{Catalog, Page, blocking};
 use crate::error::ApiError;
 use crate::query_fields::SqlFilter;
@@ -177,6 +178,88 @@ impl Catalog {
     }
 }
 
+/// The report's Global Law Enforcement Data, one row per reporting period with its sources, as
+/// `seeds/README.md` describes.
+const GLOBAL_TABLE: &str = include_str!("../../../../seeds/global_law_enforcement_data.csv");
+
+/// One row of the report's global table.
+#[derive(Debug, Default, PartialEq)]
+struct GlobalRow {
+    /// The year the reporting period starts, the table's row label.
+    period_year: i32,
+    /// The totals, in the order of [`MEASURES`]; none for investigations.
+    totals: [Option<i64>; 4],
+    /// The labor trafficking parts of the totals.
+    labor: [Option<i64>; 4],
+    /// Where the row's figures were copied from.
+    source: String,
+}
+
+/// The row of the global table that the report of `edition` first printed.
+fn global_row(edition: i32) -> Result<Option<GlobalRow>, csv::Error> {
+    let mut reader = csv::Reader::from_reader(GLOBAL_TABLE.as_bytes());
+    let header = reader.headers()?.clone();
+    let column = |name: &str| header.iter().position(|h| h == name);
+    for record in reader.records() {
+        let record = record?;
+        let number = |name: &str| column(name).and_then(|i| record.get(i)).and_then(|v| v.parse::<i64>().ok());
+        if number("published_in_tip_edition") != Some(i64::from(edition)) {
+            continue;
+        }
+        let measures = [None, Some("prosecutions"), Some("convictions"), Some("victims_identified")];
+        return Ok(Some(GlobalRow {
+            period_year: number("year").and_then(|y| i32::try_from(y).ok()).unwrap_or_default(),
+            totals: measures.map(|m| m.and_then(number)),
+            labor: measures.map(|m| m.and_then(|m| number(&format!("{m}_labor")))),
+            source: column("source").and_then(|i| record.get(i)).unwrap_or_default().to_owned(),
+        }));
+    }
+    Ok(None)
+}
+
+impl Catalog {
+    /// A report year's global totals as the report's table states them, next to the sum of the
+    /// year's stored narratives and how many of them state each measure.
+    pub async fn global_enforcement(&self, query: GlobalEnforcementQuery) -> Result<GlobalEnforcement, ApiError> {
+        let GlobalEnforcementQuery { year } = query;
+        let row = global_row(year.get())
+            .map_err(|e| ApiError::Internal(format!("the bundled global enforcement table: {e}")))?
+            .unwrap_or_default();
+        let store = self.store.clone();
+        let year_filter = SqlFilter::default().and("year = ?", i64::from(year.get()));
+        let every = i64::MAX.unsigned_abs();
+        let (stored, _) = blocking(move || store.list_reports(&year_filter, "iso3 ASC", 0, every)).await?;
+        let measures = MEASURES
+            .iter()
+            .enumerate()
+            .map(|(index, &measure)| {
+                let figures: Vec<&Figure> =
+                    stored.iter().filter_map(|r| figure(r, measure, EnforcementPeriod::Reporting)).collect();
+                GlobalMeasure {
+                    measure: measure as i32,
+                    reported_total: row.totals[index],
+                    reported_labor: row.labor[index],
+                    narratives_sum: figures.iter().map(|f| f.count).sum(),
+                    countries_counted: as_count(figures.len()),
+                    countries_in_cases: as_count(figures.iter().filter(|f| f.unit() == Unit::Cases).count()),
+                }
+            })
+            .collect();
+        Ok(GlobalEnforcement {
+            year: year.get(),
+            period_year: row.period_year,
+            measures,
+            source: row.source,
+            narratives: as_count(stored.len()),
+        })
+    }
+}
+
+/// A number of narratives as a wire count (a year holds about 190).
+fn as_count(n: usize) -> i32 {
+    i32::try_from(n).unwrap_or(i32::MAX)
+}
+
 /// The indexes of the `rows` that `filter` keeps, in `order`: both compiled from the request
 /// over the columns of [`crate::query_fields::ENFORCEMENT_FIELDS`].
 fn select(rows: &[EnforcementRow], filter: &SqlFilter, order: &str) -> Result<Vec<usize>, StoreError> {
@@ -195,4 +278,25 @@ fn select(rows: &[EnforcementRow], filter: &SqlFilter, order: &str) -> Result<Ve
         connection.prepare(&format!("SELECT row FROM figures WHERE {} ORDER BY {order}", filter.sql))?;
     let kept = statement.query_map(params_from_iter(filter.params.iter()), |row| row.get::<_, usize>(0))?;
     Ok(kept.collect::<Result<_, _>>()?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_bundled_table_gives_each_edition_the_row_it_first_printed() {
+        let row = global_row(2018).unwrap().unwrap();
+        assert_eq!(row.period_year, 2017);
+        assert_eq!(row.totals, [None, Some(17471), Some(7135), Some(96960)]);
+        assert_eq!(row.labor, [None, Some(869), Some(332), Some(23906)]);
+        assert!(row.source.starts_with("https://greenlightoperation.org/"));
+        // 2016: labor convictions and victims were not found.
+        let row = global_row(2017).unwrap().unwrap();
+        assert_eq!((row.totals[3], row.labor[2]), (Some(66520), None));
+        assert!(global_row(2008).unwrap().is_none(), "the table starts with the 2009 edition");
+        for edition in 2009..=2025 {
+            assert!(global_row(edition).unwrap().is_some_and(|r| r.period_year == edition - 1), "{edition}");
+        }
+    }
 }

@@ -334,6 +334,19 @@ impl TryFrom<pb::ListEnforcementConflictsRequest> for ConflictQuery {
     }
 }
 
+/// GetGlobalEnforcement: the report year whose totals are asked for.
+pub struct GlobalEnforcementQuery {
+    pub(super) year: ReportYear,
+}
+
+impl TryFrom<pb::GetGlobalEnforcementRequest> for GlobalEnforcementQuery {
+    type Error = ApiError;
+
+    fn try_from(request: pb::GetGlobalEnforcementRequest) -> Result<Self, ApiError> {
+        Ok(Self { year: year("year", request.year)? })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
