@@ -170,6 +170,35 @@ mod tests {
         assert_eq!(field, "order_by");
     }
 
+    #[test]
+    fn enforcement_fields_read_short_or_full_enum_names_in_any_case() {
+        let (filter, order) = compiled_query(
+            "measure = victims_identified unit = UNIT_CASES period = Previous region = af count > 3",
+            "count desc",
+            ENFORCEMENT_FIELDS,
+            "iso3 ASC",
+        )
+        .unwrap();
+        let expected = [
+            Value::Integer(EnforcementMeasure::VictimsIdentified as i64),
+            Value::Integer(Unit::Cases as i64),
+            Value::Integer(EnforcementPeriod::Previous as i64),
+            Value::Integer(Region::Af as i64),
+            Value::Integer(3),
+        ];
+        assert_eq!(filter.params, expected);
+        assert_eq!(order, "count DESC, iso3 ASC");
+        for refused in ["measure = ARRESTS", "measure = UNSPECIFIED", "unit = UNIT_UNSPECIFIED", "period = NEXT"] {
+            let Err(ApiError::InvalidArgument { field, description }) =
+                compiled_query(refused, "", ENFORCEMENT_FIELDS, "iso3 ASC")
+            else {
+                panic!("{refused} was accepted")
+            };
+            assert_eq!(field, "filter");
+            assert!(description.contains("use "), "{refused}: {description}");
+        }
+    }
+
     /// Search joins every match to this index, not to the wide report rows: a filter on a
     /// column it lacks would read those rows again.
     #[test]
