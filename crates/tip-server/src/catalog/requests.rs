@@ -379,6 +379,16 @@ mod tests {
         assert_eq!(field_of(Comparison::try_from(compare).err().unwrap()), "target");
         let changes = pb::ListTierChangesRequest { year: 2023, region: 99, ..Default::default() };
         assert_eq!(field_of(TierChangeQuery::try_from(changes).err().unwrap()), "region");
+        let series = pb::GetEnforcementSeriesRequest { name: "countries/HRV".into(), measure: 5 };
+        assert_eq!(field_of(EnforcementSeriesQuery::try_from(series).err().unwrap()), "measure");
+        let figures = pb::ListEnforcementFiguresRequest { year: 2018, order_by: "tier".into(), ..Default::default() };
+        assert_eq!(field_of(EnforcementListing::try_from(figures).err().unwrap()), "order_by");
+        let figures = pb::ListEnforcementFiguresRequest::default();
+        assert_eq!(field_of(EnforcementListing::try_from(figures).err().unwrap()), "year");
+        let conflicts = pb::ListEnforcementConflictsRequest { parent: "countries/-".into(), year: 1800 };
+        assert_eq!(field_of(ConflictQuery::try_from(conflicts).err().unwrap()), "year");
+        let global = pb::GetGlobalEnforcementRequest { year: 3000 };
+        assert_eq!(field_of(GlobalEnforcementQuery::try_from(global).err().unwrap()), "year");
     }
 
     #[test]
