@@ -4,6 +4,7 @@
 use rusqlite::types::Value;
 use tip_filter::{Field, FieldKind, SqlValue, compile_filter, compile_order_by};
 use tip_model::enum_names::{self, UnknownName};
+use tip_model::pb::{EnforcementMeasure, EnforcementPeriod, Unit};
 
 use crate::error::ApiError;
 
@@ -36,6 +37,62 @@ pub const COUNTRY_FIELDS: &[Field] = &[
     Field { name: "tier", column: "latest_tier", kind: FieldKind::Enum { parse: |v| number(enum_names::tier(v)) } },
     Field { name: "year", column: "latest_year", kind: FieldKind::Integer },
 ];
+
+/// The fields an enforcement figure filter may name, and the columns of the rows they read.
+pub const ENFORCEMENT_FIELDS: &[Field] = &[
+    Field {
+        name: "measure",
+        column: "measure",
+        kind: FieldKind::Enum {
+            parse: |v| {
+                short_enum(
+                    v,
+                    "ENFORCEMENT_MEASURE_",
+                    EnforcementMeasure::from_str_name,
+                    "measure: use INVESTIGATIONS, PROSECUTIONS, CONVICTIONS or VICTIMS_IDENTIFIED",
+                )
+            },
+        },
+    },
+    Field { name: "region", column: "region", kind: FieldKind::Enum { parse: |v| number(enum_names::region(v)) } },
+    Field { name: "country", column: "iso3", kind: FieldKind::Text { normalize: country_code } },
+    Field {
+        name: "unit",
+        column: "unit",
+        kind: FieldKind::Enum { parse: |v| short_enum(v, "UNIT_", Unit::from_str_name, "unit: use PERSONS or CASES") },
+    },
+    Field {
+        name: "period",
+        column: "period",
+        kind: FieldKind::Enum {
+            parse: |v| {
+                short_enum(
+                    v,
+                    "ENFORCEMENT_PERIOD_",
+                    EnforcementPeriod::from_str_name,
+                    "period: use REPORTING or PREVIOUS",
+                )
+            },
+        },
+    },
+    Field { name: "count", column: "count", kind: FieldKind::Integer },
+];
+
+/// The number of an enum value named in full ("UNIT_CASES") or without its prefix in any case
+/// ("cases"); `UNSPECIFIED` names nothing.
+fn short_enum<E: Into<i32>>(
+    value: &str,
+    prefix: &str,
+    from_name: fn(&str) -> Option<E>,
+    expected: &str,
+) -> Result<i64, String> {
+    let upper = value.to_ascii_uppercase();
+    let full = if upper.starts_with(prefix) { upper } else { format!("{prefix}{upper}") };
+    match from_name(&full).map(|e| i64::from(e.into())) {
+        Some(number) if number != 0 => Ok(number),
+        _ => Err(format!("{value:?} is not a {expected}")),
+    }
+}
 
 /// The stored code of a country, as `iso3` holds it.
 fn country_code(value: &str) -> Result<String, String> {
@@ -111,6 +168,35 @@ mod tests {
             panic!("latest_year was accepted")
         };
         assert_eq!(field, "order_by");
+    }
+
+    #[test]
+    fn enforcement_fields_read_short_or_full_enum_names_in_any_case() {
+        let (filter, order) = compiled_query(
+            "measure = victims_identified unit = UNIT_CASES period = Previous region = af count > 3",
+            "count desc",
+            ENFORCEMENT_FIELDS,
+            "iso3 ASC",
+        )
+        .unwrap();
+        let expected = [
+            Value::Integer(EnforcementMeasure::VictimsIdentified as i64),
+            Value::Integer(Unit::Cases as i64),
+            Value::Integer(EnforcementPeriod::Previous as i64),
+            Value::Integer(Region::Af as i64),
+            Value::Integer(3),
+        ];
+        assert_eq!(filter.params, expected);
+        assert_eq!(order, "count DESC, iso3 ASC");
+        for refused in ["measure = ARRESTS", "measure = UNSPECIFIED", "unit = UNIT_UNSPECIFIED", "period = NEXT"] {
+            let Err(ApiError::InvalidArgument { field, description }) =
+                compiled_query(refused, "", ENFORCEMENT_FIELDS, "iso3 ASC")
+            else {
+                panic!("{refused} was accepted")
+            };
+            assert_eq!(field, "filter");
+            assert!(description.contains("use "), "{refused}: {description}");
+        }
     }
 
     /// Search joins every match to this index, not to the wide report rows: a filter on a

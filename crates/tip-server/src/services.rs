@@ -12,6 +12,11 @@ use tip_model::pb::{
     Report, ReportComparison, SearchReportsRequest, SearchReportsResponse, TierDistribution, TierHistory,
     WatchReportsRequest, WatchReportsResponse,
 };
+use tip_model::pb::{
+    EnforcementSeries, GetEnforcementSeriesRequest, GetGlobalEnforcementRequest, GlobalEnforcement,
+    ListEnforcementConflictsRequest, ListEnforcementConflictsResponse, ListEnforcementFiguresRequest,
+    ListEnforcementFiguresResponse,
+};
 use tokio_stream::{Stream, StreamExt};
 use tonic::{Request, Response, Status, Streaming};
 
@@ -262,6 +267,40 @@ impl InsightService for Insights {
             recommendations: page.items,
             next_page_token: page.next_page_token,
         }))
+    }
+
+    async fn get_enforcement_series(
+        &self,
+        request: Request<GetEnforcementSeriesRequest>,
+    ) -> Result<Response<EnforcementSeries>, Status> {
+        Ok(Response::new(self.0.enforcement_series(request.into_inner().try_into()?).await?))
+    }
+
+    async fn list_enforcement_figures(
+        &self,
+        request: Request<ListEnforcementFiguresRequest>,
+    ) -> Result<Response<ListEnforcementFiguresResponse>, Status> {
+        let page = self.0.enforcement_figures(request.into_inner().try_into()?).await?;
+        Ok(Response::new(ListEnforcementFiguresResponse {
+            figures: page.items,
+            next_page_token: page.next_page_token,
+            total_size: total_size(page.total_size),
+        }))
+    }
+
+    async fn list_enforcement_conflicts(
+        &self,
+        request: Request<ListEnforcementConflictsRequest>,
+    ) -> Result<Response<ListEnforcementConflictsResponse>, Status> {
+        let conflicts = self.0.enforcement_conflicts(request.into_inner().try_into()?).await?;
+        Ok(Response::new(ListEnforcementConflictsResponse { conflicts }))
+    }
+
+    async fn get_global_enforcement(
+        &self,
+        request: Request<GetGlobalEnforcementRequest>,
+    ) -> Result<Response<GlobalEnforcement>, Status> {
+        Ok(Response::new(self.0.global_enforcement(request.into_inner().try_into()?).await?))
     }
 }
 

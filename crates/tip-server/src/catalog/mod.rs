@@ -1,10 +1,12 @@
 //! The domain layer: what the services answer, over the store and the country registry. The
 //! gRPC handlers convert each request into the typed arguments of [`requests`], then call one
 //! catalog function: reports and search in `reports`, countries in `countries`, ingestion in
-//! `ingest`, and the insights across countries and years in `insights`.
+//! `ingest`, the insights across countries and years in `insights`, and the enforcement
+//! figures across them in `enforcement`.
 
 mod changes;
 mod countries;
+mod enforcement;
 mod ingest;
 mod insights;
 mod reports;

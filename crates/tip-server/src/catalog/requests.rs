@@ -10,7 +10,7 @@ use tip_model::{Iso3, ReportName, ReportYear};
 use crate::error::ApiError;
 use crate::page_token::page_size;
 use crate::query_fields::SqlFilter;
-use crate::query_fields::{COUNTRY_FIELDS, REPORT_FIELDS, compiled_query};
+use crate::query_fields::{COUNTRY_FIELDS, ENFORCEMENT_FIELDS, REPORT_FIELDS, compiled_query};
 
 /// The default and the largest page size of the list calls.
 const LIST_PAGE_SIZES: (u64, u64) = (50, 1000);
@@ -268,6 +268,85 @@ impl TryFrom<pb::ListRecommendationsRequest> for RecommendationListing {
     }
 }
 
+/// GetEnforcementSeries: one country's figures, for one measure or all four.
+pub struct EnforcementSeriesQuery {
+    pub(super) country: Iso3,
+    /// `None` for every measure.
+    pub(super) measure: Option<pb::EnforcementMeasure>,
+}
+
+impl TryFrom<pb::GetEnforcementSeriesRequest> for EnforcementSeriesQuery {
+    type Error = ApiError;
+
+    fn try_from(request: pb::GetEnforcementSeriesRequest) -> Result<Self, ApiError> {
+        let country = country("name", &request.name)?;
+        let measure = match pb::EnforcementMeasure::try_from(request.measure) {
+            Ok(pb::EnforcementMeasure::Unspecified) => None,
+            Ok(measure) => Some(measure),
+            Err(_) => {
+                let value = request.measure;
+                return Err(ApiError::invalid("measure", format!("{value} is not an EnforcementMeasure value")));
+            }
+        };
+        Ok(Self { country, measure })
+    }
+}
+
+/// ListEnforcementFigures: a year's figures, filtered and ordered over their rows.
+pub struct EnforcementListing {
+    pub(super) year: ReportYear,
+    pub(super) filter: SqlFilter,
+    pub(super) order: String,
+    pub(super) page: PageRequest,
+}
+
+impl TryFrom<pb::ListEnforcementFiguresRequest> for EnforcementListing {
+    type Error = ApiError;
+
+    fn try_from(request: pb::ListEnforcementFiguresRequest) -> Result<Self, ApiError> {
+        let year = year("year", request.year)?;
+        let (filter, order) = compiled_query(
+            &request.filter,
+            &request.order_by,
+            ENFORCEMENT_FIELDS,
+            "iso3 ASC, measure ASC, period ASC",
+        )?;
+        let query = format!("enforcement|{}|{}|{}", request.year, request.filter, request.order_by);
+        let page = PageRequest::new(query, request.page_size, request.page_token, LIST_PAGE_SIZES)?;
+        Ok(Self { year, filter, order, page })
+    }
+}
+
+/// ListEnforcementConflicts: restated figures that differ, of one country or all, one year or all.
+pub struct ConflictQuery {
+    pub(super) country: Option<Iso3>,
+    /// The year of the figures restated; `None` for every year.
+    pub(super) year: Option<ReportYear>,
+}
+
+impl TryFrom<pb::ListEnforcementConflictsRequest> for ConflictQuery {
+    type Error = ApiError;
+
+    fn try_from(request: pb::ListEnforcementConflictsRequest) -> Result<Self, ApiError> {
+        let country = parent_country(&request.parent)?;
+        let year = if request.year == 0 { None } else { Some(year("year", request.year)?) };
+        Ok(Self { country, year })
+    }
+}
+
+/// GetGlobalEnforcement: the report year whose totals are asked for.
+pub struct GlobalEnforcementQuery {
+    pub(super) year: ReportYear,
+}
+
+impl TryFrom<pb::GetGlobalEnforcementRequest> for GlobalEnforcementQuery {
+    type Error = ApiError;
+
+    fn try_from(request: pb::GetGlobalEnforcementRequest) -> Result<Self, ApiError> {
+        Ok(Self { year: year("year", request.year)? })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -300,6 +379,16 @@ mod tests {
         assert_eq!(field_of(Comparison::try_from(compare).err().unwrap()), "target");
         let changes = pb::ListTierChangesRequest { year: 2023, region: 99, ..Default::default() };
         assert_eq!(field_of(TierChangeQuery::try_from(changes).err().unwrap()), "region");
+        let series = pb::GetEnforcementSeriesRequest { name: "countries/HRV".into(), measure: 5 };
+        assert_eq!(field_of(EnforcementSeriesQuery::try_from(series).err().unwrap()), "measure");
+        let figures = pb::ListEnforcementFiguresRequest { year: 2018, order_by: "tier".into(), ..Default::default() };
+        assert_eq!(field_of(EnforcementListing::try_from(figures).err().unwrap()), "order_by");
+        let figures = pb::ListEnforcementFiguresRequest::default();
+        assert_eq!(field_of(EnforcementListing::try_from(figures).err().unwrap()), "year");
+        let conflicts = pb::ListEnforcementConflictsRequest { parent: "countries/-".into(), year: 1800 };
+        assert_eq!(field_of(ConflictQuery::try_from(conflicts).err().unwrap()), "year");
+        let global = pb::GetGlobalEnforcementRequest { year: 3000 };
+        assert_eq!(field_of(GlobalEnforcementQuery::try_from(global).err().unwrap()), "year");
     }
 
     #[test]
