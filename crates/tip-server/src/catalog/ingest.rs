@@ -75,42 +75,51 @@ impl Catalog {
             };
             let wanted = || still_waiting.load(Ordering::Acquire);
             let stored = store_file(&store, &mut file, &content, validate_only, wanted)?;
-            Ok(stored.map(|(narratives, placements, changed)| (file, narratives, placements, changed)))
+            Ok(stored.map(|written| (file, written)))
         };
-        let (file, narratives, placements, changed) = blocking(work).await??;
+        let (file, written) = blocking(work).await??;
         drop(waiting);
-        if changed {
+        if written.changed {
             self.changes.written();
         }
-        let narratives = narratives
+        let narratives = written
+            .narratives
             .into_iter()
-            .map(|(report, outcome, errors)| IngestedNarrative { report: fit_for_reply(report), outcome, errors })
+            .map(|narrative| IngestedNarrative { report: fit_for_reply(narrative.report), ..narrative })
             .collect();
-        let ParsedFile { media_type, notes, disagreements, .. } = file;
-        let mut all_notes = notes;
-        all_notes.extend(disagreements);
-        all_notes.extend(placements.1);
-        Ok(IngestedFile { media_type: media_type.mime(), narratives, placements: placements.0, notes: all_notes })
+        let ParsedFile { media_type, mut notes, disagreements, .. } = file;
+        notes.extend(disagreements);
+        notes.extend(written.rejected_placements);
+        Ok(IngestedFile { media_type: media_type.mime(), narratives, placements: written.placements, notes })
     }
 }
 
-/// One narrative's report, outcome and errors.
-type Stored = (Report, IngestOutcome, Vec<Diagnostic>);
+/// What [`store_file`] did.
+struct FileWrite {
+    narratives: Vec<IngestedNarrative>,
+    /// Tier placements read (and stored unless only validated).
+    placements: usize,
+    /// A note per placement that could not be stored.
+    rejected_placements: Vec<String>,
+    /// Whether a report or placement was created or changed: watchers and caches are told.
+    changed: bool,
+}
 
 /// Stores a parsed file's narratives and placements; `Ok(Err)` when it is refused or its call
-/// ended first. Answers each narrative's outcome, the placements read and the notes on those
-/// rejected, and whether anything changed.
-#[allow(clippy::type_complexity)]
+/// ended first.
 fn store_file(
     store: &Store,
     file: &mut ParsedFile,
     content: &[u8],
     validate_only: bool,
     wanted: impl Fn() -> bool,
-) -> Result<Result<(Vec<Stored>, (usize, Vec<String>), bool), ApiError>, StoreError> {
+) -> Result<Result<FileWrite, ApiError>, StoreError> {
     let (placements, rejected) = file.tier_placements();
-    let rejected: Vec<String> =
+    let rejected_placements =
         rejected.iter().map(|row| format!("page {}: rejected: {}", row.page, row.reason)).collect();
+    let placements_read = placements.len();
+    let written =
+        |narratives, changed| FileWrite { narratives, placements: placements_read, rejected_placements, changed };
     let parts = std::mem::take(&mut file.parts);
     if parts.len() == 1 && placements.is_empty() {
         let parsed = parts.into_iter().next().expect("one part");
@@ -118,7 +127,9 @@ fn store_file(
             return Ok(Err(ApiError::InvalidDocument { errors: parsed.diagnostics.errors }));
         };
         if validate_only {
-            return Ok(Ok((vec![(parsed.report, IngestOutcome::Unspecified, Vec::new())], (0, rejected), false)));
+            let narrative =
+                IngestedNarrative { report: parsed.report, outcome: IngestOutcome::Unspecified, errors: Vec::new() };
+            return Ok(Ok(written(vec![narrative], false)));
         }
         let Some(outcome) = store.put_report_if_wanted(name, &parsed.report, content, wanted)? else {
             // Nobody reads this: the call's future is gone.
@@ -126,7 +137,8 @@ fn store_file(
         };
         let current = store.get_report(name)?.unwrap_or(parsed.report);
         let changed = matches!(outcome, PutOutcome::Created | PutOutcome::Replaced);
-        return Ok(Ok((vec![(current, outcome_of(outcome), Vec::new())], (0, rejected), changed)));
+        let narrative = IngestedNarrative { report: current, outcome: outcome_of(outcome), errors: Vec::new() };
+        return Ok(Ok(written(vec![narrative], changed)));
     }
     let storable: Vec<(usize, ReportName)> =
         parts.iter().enumerate().filter_map(|(index, parsed)| Some((index, parsed.storable_name()?))).collect();
@@ -144,9 +156,13 @@ fn store_file(
     let stored = parts
         .into_iter()
         .zip(outcomes)
-        .map(|(ParsedDocument { report, diagnostics, .. }, outcome)| (report, outcome, diagnostics.errors))
+        .map(|(ParsedDocument { report, diagnostics, .. }, outcome)| IngestedNarrative {
+            report,
+            outcome,
+            errors: diagnostics.errors,
+        })
         .collect();
-    Ok(Ok((stored, (placements.len(), rejected), changed)))
+    Ok(Ok(written(stored, changed)))
 }
 
 fn outcome_of(outcome: PutOutcome) -> IngestOutcome {
