@@ -8,8 +8,8 @@ use support::TestServer;
 use tip_corpus::corpus2018::{Record, corpus};
 use tip_corpus::pdf::{HeadingStyle, report_blocks, writer};
 use tip_model::pb::{
-    GetReportRequest, GetTierHistoryRequest, IngestDocumentRequest, IngestFileMetadata, IngestFileRequest,
-    IngestOutcome,
+    GetReportRequest, GetTierHistoryRequest, IngestDocumentRequest, IngestDocumentsRequest, IngestFileMetadata,
+    IngestFileRequest, IngestOutcome,
 };
 use tonic::Code;
 use tonic_types::StatusExt;
@@ -74,6 +74,36 @@ async fn a_page_of_several_countries_is_one_outcome_per_country() {
         let report = server.reports().get_report(GetReportRequest { name: name.to_owned() }).await.unwrap();
         assert_eq!(report.get_ref().source.as_ref().unwrap().media_type, "text/html");
     }
+}
+
+#[tokio::test]
+async fn a_bulk_stream_answers_each_narrative_of_a_page_of_several() {
+    let server = TestServer::start().await;
+    let page = fixtures_html::state_gov_2001_2008(
+        &[&narrative("ANGOLA_2001_stategov_COMPLETE.txt"), &narrative("NIGERIA_2001_refworld.txt")],
+        "IV. Country Narratives -- Tier 2",
+        2001,
+        3_930,
+    );
+    let document = IngestDocumentRequest { content: page.into_bytes(), ..Default::default() };
+    let requests = tokio_stream::iter([IngestDocumentsRequest { document: Some(document) }]);
+    let mut answers = server.ingest().ingest_documents(requests).await.unwrap().into_inner();
+    let answer = answers.message().await.unwrap().unwrap();
+    let names: Vec<&str> = answer.narratives.iter().map(|n| n.report.as_str()).collect();
+    assert_eq!(names, ["countries/AGO/reports/2001", "countries/NGA/reports/2001"]);
+    assert!(answer.report.is_empty() && answer.errors.is_empty());
+}
+
+#[tokio::test]
+async fn validating_a_whole_report_stores_nothing() {
+    let server = TestServer::start().await;
+    let records = records();
+    let metadata = IngestFileMetadata { validate_only: true, ..Default::default() };
+    let stream = tokio_stream::iter(chunked(&whole_report(&records), metadata));
+    let answer = server.ingest().ingest_file(stream).await.unwrap().into_inner();
+    assert_eq!(answer.narratives.len(), records.len());
+    assert!(answer.narratives.iter().all(|n| n.outcome == IngestOutcome::Unspecified as i32 && n.report.is_empty()));
+    assert!(not_found(&server, &report_name(&records[0])).await);
 }
 
 #[tokio::test]

@@ -392,3 +392,17 @@ async fn set_health(health: &tonic_health::server::HealthReporter, services: &[&
         health.set_service_status(service, status).await;
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_limits_layer_knows_every_method_that_takes_a_stream() {
+        let paths = client_streaming_paths(&served_descriptors(false));
+        for method in ["IngestDocuments", "IngestFile"] {
+            assert!(paths.contains(&format!("/tip.v1.IngestService/{method}")), "{method}: {paths:?}");
+        }
+        assert!(!paths.contains("/tip.v1.IngestService/IngestDocument"));
+    }
+}
