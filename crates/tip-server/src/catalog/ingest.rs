@@ -59,7 +59,8 @@ impl Catalog {
     /// written. A file of one narrative is refused whole when that narrative has errors, and
     /// its write is cancellable: a call that ends before the write commits (its deadline passed,
     /// its client cancelled) writes nothing. In a file of several, a narrative with errors is
-    /// refused alone and the others are stored in one transaction.
+    /// refused alone and the others are stored in one transaction, which a call that ended before
+    /// it begins does not start.
     pub async fn ingest_document(&self, document: Document) -> Result<IngestedFile, ApiError> {
         let Document { content, hints, media_type, validate_only } = document;
         let store = self.store.clone();
@@ -145,6 +146,11 @@ fn store_file(
     let mut outcomes = vec![IngestOutcome::Unspecified; parts.len()];
     let mut changed = false;
     if !validate_only {
+        // put_reports cannot be called off midway: the call that ended before it starts writes
+        // nothing, one that ends during it finds its narratives stored.
+        if !wanted() {
+            return Ok(Err(ApiError::Internal("the call ended before its write began".into())));
+        }
         let documents: Vec<_> = storable.iter().map(|&(index, name)| (name, &parts[index].report, content)).collect();
         for (&(index, _), outcome) in storable.iter().zip(store.put_reports(&documents)?) {
             let outcome = outcome?;
