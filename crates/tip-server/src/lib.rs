@@ -140,6 +140,8 @@ pub struct ServeConfig {
     pub shutdown_grace: Duration,
     /// Largest request message for IngestService.
     pub max_ingest_message: usize,
+    /// Largest file IngestFile reads from its stream of chunks.
+    pub max_ingest_file: usize,
     /// Largest request message for every other service.
     pub max_message: usize,
     /// Serve TLS with this certificate chain and private key (PEM files).
@@ -179,6 +181,9 @@ impl ServeConfig {
     pub const DEFAULT_SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
     /// The default [`max_ingest_message`](Self::max_ingest_message): 16 MiB.
     pub const DEFAULT_MAX_INGEST_MESSAGE: usize = 16 << 20;
+    /// The default [`max_ingest_file`](Self::max_ingest_file): 256 MiB, ten times the largest
+    /// annual report.
+    pub const DEFAULT_MAX_INGEST_FILE: usize = 256 << 20;
     /// The default [`max_message`](Self::max_message): 4 MiB.
     pub const DEFAULT_MAX_MESSAGE: usize = 4 << 20;
     /// The default [`cache_entries`](Self::cache_entries).
@@ -198,6 +203,7 @@ impl ServeConfig {
             max_concurrent_requests: Self::DEFAULT_MAX_CONCURRENT_REQUESTS,
             shutdown_grace: Self::DEFAULT_SHUTDOWN_GRACE,
             max_ingest_message: Self::DEFAULT_MAX_INGEST_MESSAGE,
+            max_ingest_file: Self::DEFAULT_MAX_INGEST_FILE,
             max_message: Self::DEFAULT_MAX_MESSAGE,
             tls: None,
             cache_entries: Self::DEFAULT_CACHE_ENTRIES,
@@ -290,7 +296,7 @@ pub async fn serve(
     let countries = configured!(CountryServiceServer::new(services::Countries(catalog.clone())), config.max_message);
     let insights = configured!(InsightServiceServer::new(services::Insights(catalog.clone())), config.max_message);
     let ingest = (!config.read_only).then(|| {
-        let service = IngestServiceServer::new(services::Ingest(catalog));
+        let service = IngestServiceServer::new(services::Ingest { catalog, max_file_bytes: config.max_ingest_file });
         let service = configured!(service, config.max_ingest_message);
         // Without a token, writes are open: `main` allows that on loopback addresses only.
         let auth = auth::WriteAuth::new(config.auth_token.as_deref());
@@ -384,5 +390,19 @@ async fn follow_writability(health: &tonic_health::server::HealthReporter, mut w
 async fn set_health(health: &tonic_health::server::HealthReporter, services: &[&str], status: ServingStatus) {
     for service in services {
         health.set_service_status(service, status).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_limits_layer_knows_every_method_that_takes_a_stream() {
+        let paths = client_streaming_paths(&served_descriptors(false));
+        for method in ["IngestDocuments", "IngestFile"] {
+            assert!(paths.contains(&format!("/tip.v1.IngestService/{method}")), "{method}: {paths:?}");
+        }
+        assert!(!paths.contains("/tip.v1.IngestService/IngestDocument"));
     }
 }

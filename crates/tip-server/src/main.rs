@@ -23,6 +23,8 @@ struct Cli {
     command: Command,
 }
 
+// Parsed once at start-up: the size of its largest variant (Serve's many limits) costs nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Subcommand)]
 enum Command {
     /// Serve the tip.v1 API, with health and reflection, loading the bundled data into an empty store.
@@ -68,6 +70,9 @@ enum Command {
         /// Largest IngestService message, in MiB.
         #[arg(long, default_value_t = ServeConfig::DEFAULT_MAX_INGEST_MESSAGE >> 20)]
         max_ingest_message_mib: usize,
+        /// Largest file IngestFile reads from its stream of chunks, in MiB.
+        #[arg(long, default_value_t = ServeConfig::DEFAULT_MAX_INGEST_FILE >> 20)]
+        max_ingest_file_mib: usize,
         /// Largest message of the other services, in MiB.
         #[arg(long, default_value_t = ServeConfig::DEFAULT_MAX_MESSAGE >> 20)]
         max_message_mib: usize,
@@ -164,6 +169,7 @@ fn main() -> ExitCode {
             max_concurrent_requests,
             shutdown_grace_secs,
             max_ingest_message_mib,
+            max_ingest_file_mib,
             max_message_mib,
             tls_cert,
             tls_key,
@@ -191,6 +197,7 @@ fn main() -> ExitCode {
                 max_concurrent_requests,
                 shutdown_grace: Duration::from_secs(shutdown_grace_secs),
                 max_ingest_message: max_ingest_message_mib << 20,
+                max_ingest_file: max_ingest_file_mib << 20,
                 max_message: max_message_mib << 20,
                 tls: tls_cert.zip(tls_key).map(|(cert, key)| tip_server::TlsFiles { cert, key }),
                 cache_entries,

@@ -6,11 +6,12 @@ use std::pin::Pin;
 use tip_model::pb::{
     CompareReportsRequest, Country, GetCountryRequest, GetPlacementCoverageRequest, GetReportRequest,
     GetTierDistributionRequest, GetTierHistoryRequest, IngestDocumentRequest, IngestDocumentResponse,
-    IngestDocumentsRequest, IngestDocumentsResponse, IngestOutcome, ListCountriesRequest, ListCountriesResponse,
-    ListRecommendationsRequest, ListRecommendationsResponse, ListReportRevisionsRequest, ListReportRevisionsResponse,
-    ListReportsRequest, ListReportsResponse, ListTierChangesRequest, ListTierChangesResponse, PlacementCoverage,
-    Report, ReportComparison, SearchReportsRequest, SearchReportsResponse, TierDistribution, TierHistory,
-    WatchReportsRequest, WatchReportsResponse,
+    IngestDocumentsRequest, IngestDocumentsResponse, IngestFileRequest, IngestFileResponse, IngestOutcome,
+    ListCountriesRequest, ListCountriesResponse, ListRecommendationsRequest, ListRecommendationsResponse,
+    ListReportRevisionsRequest, ListReportRevisionsResponse, ListReportsRequest, ListReportsResponse,
+    ListTierChangesRequest, ListTierChangesResponse, NarrativeOutcome, PlacementCoverage, Report, ReportComparison,
+    SearchReportsRequest, SearchReportsResponse, TierDistribution, TierHistory, WatchReportsRequest,
+    WatchReportsResponse,
 };
 use tip_model::pb::{
     EnforcementSeries, GetEnforcementSeriesRequest, GetGlobalEnforcementRequest, GlobalEnforcement,
@@ -35,7 +36,11 @@ pub struct Reports(pub Catalog);
 pub struct Countries(pub Catalog);
 
 /// `tip.v1.IngestService` over the catalog.
-pub struct Ingest(pub Catalog);
+pub struct Ingest {
+    pub catalog: Catalog,
+    /// Largest file IngestFile reads, in bytes.
+    pub max_file_bytes: usize,
+}
 
 /// `tip.v1.InsightService` over the catalog.
 pub struct Insights(pub Catalog);
@@ -148,8 +153,20 @@ impl IngestService for Ingest {
         &self,
         request: Request<IngestDocumentRequest>,
     ) -> Result<Response<IngestDocumentResponse>, Status> {
-        let (report, outcome) = self.0.ingest_document(request.into_inner().try_into()?).await?;
-        Ok(Response::new(IngestDocumentResponse { report: Some(report), outcome: outcome as i32 }))
+        let ingested = self.catalog.ingest_document(request.into_inner().try_into()?).await?;
+        let mut narratives = ingested.narratives;
+        // A document of one narrative also answers in the fields of a single report.
+        let (report, outcome) = match narratives.as_slice() {
+            [one] => (Some(one.report.clone()), one.outcome),
+            _ => (None, IngestOutcome::Unspecified),
+        };
+        Ok(Response::new(IngestDocumentResponse {
+            report,
+            outcome: outcome as i32,
+            narratives: narratives.drain(..).map(Into::into).collect(),
+            placements: count(ingested.placements),
+            notes: ingested.notes,
+        }))
     }
 
     type IngestDocumentsStream = ResponseStream<IngestDocumentsResponse>;
@@ -159,7 +176,7 @@ impl IngestService for Ingest {
         request: Request<Streaming<IngestDocumentsRequest>>,
     ) -> Result<Response<Self::IngestDocumentsStream>, Status> {
         let mut documents = request.into_inner();
-        let catalog = self.0.clone();
+        let catalog = self.catalog.clone();
         // One document at a time: the next is read only once this one is answered, and the
         // answer channel holds few, so a fast client waits for the store (back-pressure).
         let (results, receiver) = tokio::sync::mpsc::channel(4);
@@ -187,6 +204,45 @@ impl IngestService for Ingest {
         });
         Ok(Response::new(Box::pin(tokio_stream::wrappers::ReceiverStream::new(receiver))))
     }
+
+    async fn ingest_file(
+        &self,
+        request: Request<Streaming<IngestFileRequest>>,
+    ) -> Result<Response<IngestFileResponse>, Status> {
+        let mut chunks = request.into_inner();
+        let mut metadata = None;
+        let mut content = Vec::new();
+        while let Some(message) = chunks.message().await? {
+            metadata.get_or_insert(message.metadata.unwrap_or_default());
+            if content.len() + message.chunk.len() > self.max_file_bytes {
+                // Read no further: the rest of the stream is dropped with the call.
+                return Err(ApiError::TooMany {
+                    subject: "file bytes".into(),
+                    description: format!(
+                        "the file passes the server's cap of {} MiB (--max-ingest-file-mib); nothing was stored",
+                        self.max_file_bytes >> 20
+                    ),
+                }
+                .into());
+            }
+            content.extend_from_slice(&message.chunk);
+        }
+        let size_bytes = i64::try_from(content.len()).unwrap_or(i64::MAX);
+        let document = Document::from_file(metadata.unwrap_or_default(), content)?;
+        let ingested = self.catalog.ingest_document(document).await?;
+        Ok(Response::new(IngestFileResponse {
+            media_type: ingested.media_type.to_owned(),
+            size_bytes,
+            narratives: ingested.narratives.into_iter().map(Into::into).collect(),
+            placements: count(ingested.placements),
+            notes: ingested.notes,
+        }))
+    }
+}
+
+/// A count as the ingest responses carry it: saturated, never wrapped.
+fn count(n: usize) -> i32 {
+    i32::try_from(n).unwrap_or(i32::MAX)
 }
 
 /// One document of a bulk stream: refused documents are answered with their errors, and the
@@ -214,14 +270,30 @@ async fn ingest_one(
         }
     };
     match catalog.ingest_document(document).await {
-        Ok((report, outcome)) => Ok(IngestDocumentsResponse {
-            index,
-            report: if outcome == IngestOutcome::Unspecified { String::new() } else { report.name },
-            outcome: outcome as i32,
-            warnings: report.warnings,
-            errors: Vec::new(),
-        }),
+        Ok(ingested) => {
+            let mut narratives: Vec<NarrativeOutcome> = ingested.narratives.into_iter().map(Into::into).collect();
+            if narratives.len() != 1 {
+                return Ok(IngestDocumentsResponse { index, narratives, ..Default::default() });
+            }
+            let one = narratives[0].clone();
+            Ok(IngestDocumentsResponse {
+                index,
+                report: one.report,
+                outcome: one.outcome,
+                warnings: one.warnings,
+                errors: one.errors,
+                narratives: std::mem::take(&mut narratives),
+            })
+        }
         Err(ApiError::InvalidDocument { errors }) => Ok(refused(errors)),
+        Err(ApiError::InvalidArgument { field, description }) => {
+            let problem = tip_model::pb::Diagnostic {
+                message: format!("{field}: {description}"),
+                code: "unreadable".into(),
+                ..Default::default()
+            };
+            Ok(refused(vec![problem]))
+        }
         Err(other) => Err(other.into()),
     }
 }

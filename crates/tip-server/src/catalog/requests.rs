@@ -2,7 +2,7 @@
 //! catalog takes, every violation an INVALID_ARGUMENT naming its field. A handler converts,
 //! calls the catalog, and converts the answer back; the catalog never sees a request message.
 
-use tip_ingest::Hints;
+use tip_ingest::{Hints, MediaType};
 use tip_model::names::parse_country_name;
 use tip_model::pb::{self, Region, ReportView};
 use tip_model::{Iso3, ReportName, ReportYear};
@@ -148,10 +148,13 @@ impl TryFrom<pb::ListCountriesRequest> for CountryListing {
     }
 }
 
-/// IngestDocument: a document to parse and, unless only validated, to store.
+/// IngestDocument, and IngestFile once its chunks are read: a file to parse and, unless only
+/// validated, to store.
 pub struct Document {
     pub(super) content: Vec<u8>,
     pub(super) hints: Hints,
+    /// What the file is, when the request says; else its bytes tell.
+    pub(super) media_type: Option<MediaType>,
     pub(super) validate_only: bool,
 }
 
@@ -159,15 +162,32 @@ impl TryFrom<pb::IngestDocumentRequest> for Document {
     type Error = ApiError;
 
     fn try_from(request: pb::IngestDocumentRequest) -> Result<Self, ApiError> {
-        if request.content.is_empty() {
+        let pb::IngestDocumentRequest { content, source_uri, country, year, validate_only, media_type } = request;
+        let metadata = pb::IngestFileMetadata { source_uri, media_type, country, year, validate_only };
+        Document::from_file(metadata, content)
+    }
+}
+
+impl Document {
+    /// A file sent to IngestFile: the metadata of its first message and all its chunks.
+    ///
+    /// # Errors
+    /// An empty file, or a media type that is not read.
+    pub fn from_file(metadata: pb::IngestFileMetadata, content: Vec<u8>) -> Result<Self, ApiError> {
+        if content.is_empty() {
             return Err(ApiError::invalid("content", "the document is empty"));
         }
+        let media_type = Some(metadata.media_type.trim())
+            .filter(|name| !name.is_empty())
+            .map(str::parse::<MediaType>)
+            .transpose()
+            .map_err(|e| ApiError::invalid("media_type", e))?;
         let hints = Hints {
-            country: Some(request.country).filter(|c| !c.trim().is_empty()),
-            year: (request.year != 0).then_some(i64::from(request.year)),
-            source_uri: Some(request.source_uri).filter(|u| !u.is_empty()),
+            country: Some(metadata.country).filter(|c| !c.trim().is_empty()),
+            year: (metadata.year != 0).then_some(i64::from(metadata.year)),
+            source_uri: Some(metadata.source_uri).filter(|u| !u.is_empty()),
         };
-        Ok(Self { content: request.content, hints, validate_only: request.validate_only })
+        Ok(Self { content, hints, media_type, validate_only: metadata.validate_only })
     }
 }
 
