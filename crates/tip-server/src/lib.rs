@@ -7,6 +7,7 @@ mod connections;
 pub mod error;
 mod limits;
 mod logging;
+mod metrics;
 pub mod page_token;
 pub mod query_fields;
 pub mod reindex;
@@ -242,6 +243,7 @@ pub async fn serve(
         store.limit_size(max_bytes).map_err(error::ApiError::from)?;
     }
     let interrupt_store = store.clone();
+    let metrics_endpoint = metrics::MetricsEndpointLayer::new(store.clone(), config.db.clone());
     let (stopping_sender, stopping) = watch::channel(false);
     let catalog = Catalog::new(store.clone(), stopping.clone(), config.cache_entries)?;
 
@@ -327,6 +329,9 @@ pub async fn serve(
         .max_concurrent_streams(config.max_streams_per_connection)
         .http2_keepalive_interval(Some(ping_interval))
         .http2_keepalive_timeout(Some(ping_interval))
+        // Prometheus scrapes `/metrics` over HTTP/1.1; gRPC stays on HTTP/2.
+        .accept_http1(true)
+        .layer(metrics_endpoint)
         .layer(logging::RequestLogLayer)
         .layer(limits::RequestLimitsLayer::new(limits))
         .add_service(health_service)

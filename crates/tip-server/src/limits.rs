@@ -201,6 +201,7 @@ pub fn request_permit() -> Option<Arc<OwnedSemaphorePermit>> {
 }
 
 fn shed(message: &str) -> Response<Body> {
+    crate::metrics::call_shed();
     unavailable(message).into_http()
 }
 

@@ -51,6 +51,7 @@ impl Catalog {
             PutOutcome::Unchanged => IngestOutcome::Unchanged,
             PutOutcome::KeptCurrent => IngestOutcome::KeptCurrent,
         };
+        crate::metrics::document_ingested(outcome.as_str_name());
         Ok((report, outcome))
     }
 }
