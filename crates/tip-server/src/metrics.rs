@@ -80,7 +80,11 @@ impl Metrics {
         let in_flight = Gauge::default();
         registry.register("tip_atlas_requests_in_flight", "gRPC calls started and not yet ended", in_flight.clone());
         let shed = Counter::default();
-        registry.register("tip_atlas_requests_shed", "Calls refused with UNAVAILABLE at the in-flight limit", shed.clone());
+        registry.register(
+            "tip_atlas_requests_shed",
+            "Calls refused with UNAVAILABLE at the in-flight limit",
+            shed.clone(),
+        );
         let cache_hits = Counter::default();
         registry.register("tip_atlas_reply_cache_hits", "Replies served from the reply cache", cache_hits.clone());
         let cache_misses = Counter::default();
@@ -88,13 +92,28 @@ impl Metrics {
         let ingested = Family::<OutcomeLabels, Counter>::default();
         registry.register("tip_atlas_documents_ingested", "Documents ingested, by outcome", ingested.clone());
         let store_bytes = Gauge::default();
-        registry.register("tip_atlas_store_size_bytes", "Size of the SQLite database file", store_bytes.clone());
+        registry.register(
+            "tip_atlas_store_size_bytes",
+            "Size of the SQLite database file and its write-ahead log",
+            store_bytes.clone(),
+        );
         let reports = Gauge::default();
         registry.register("tip_atlas_reports", "Reports stored", reports.clone());
         let build_info = Family::<VersionLabels, Gauge>::default();
         build_info.get_or_create(&VersionLabels { version: env!("CARGO_PKG_VERSION").to_owned() }).set(1);
         registry.register("tip_atlas_build_info", "The running build; always 1", build_info);
-        Self { registry, handled, handling_seconds, in_flight, shed, cache_hits, cache_misses, ingested, store_bytes, reports }
+        Self {
+            registry,
+            handled,
+            handling_seconds,
+            in_flight,
+            shed,
+            cache_hits,
+            cache_misses,
+            ingested,
+            store_bytes,
+            reports,
+        }
     }
 }
 
@@ -121,10 +140,19 @@ pub(crate) fn call_ended(path: &str, code: Option<tonic::Code>, latency: Duratio
     metrics.in_flight.dec();
     let labels = method_labels(path);
     metrics.handling_seconds.get_or_create(&labels).observe(latency.as_secs_f64());
-    // The go-grpc-prometheus spelling of a code: `NotFound`, `Cancelled`.
-    let grpc_code = format!("{:?}", code.unwrap_or(tonic::Code::Cancelled));
+    let grpc_code = go_code_name(code.unwrap_or(tonic::Code::Cancelled));
     let MethodLabels { grpc_service, grpc_method } = labels;
     metrics.handled.get_or_create(&CallLabels { grpc_service, grpc_method, grpc_code }).inc();
+}
+
+/// A code as grpc-go spells it (`OK`, `Canceled`, `NotFound`), the `grpc_code` label values
+/// go-grpc-prometheus dashboards expect.
+fn go_code_name(code: tonic::Code) -> String {
+    match code {
+        tonic::Code::Ok => "OK".to_owned(),
+        tonic::Code::Cancelled => "Canceled".to_owned(),
+        other => format!("{other:?}"),
+    }
 }
 
 /// A call was shed at the in-flight limit.
@@ -135,7 +163,11 @@ pub(crate) fn call_shed() {
 /// A reply-cache look-up found its reply (`hit`) or not.
 pub(crate) fn reply_cache_lookup(hit: bool) {
     let metrics = metrics();
-    if hit { metrics.cache_hits.inc() } else { metrics.cache_misses.inc() };
+    if hit {
+        metrics.cache_hits.inc()
+    } else {
+        metrics.cache_misses.inc()
+    };
 }
 
 /// A document was ingested with `outcome` (the `IngestOutcome` name, e.g. `INGEST_OUTCOME_CREATED`).
@@ -211,9 +243,15 @@ impl StoreSource {
     /// Reads the store gauges and encodes every metric.
     fn scrape(&self) -> String {
         let metrics = metrics();
-        if let Ok(file) = std::fs::metadata(&self.db) {
-            metrics.store_bytes.set(i64::try_from(file.len()).unwrap_or(i64::MAX));
-        }
+        // The database and its write-ahead log, which holds recent writes until a checkpoint.
+        let mut wal = self.db.clone().into_os_string();
+        wal.push("-wal");
+        let bytes: u64 = [self.db.as_os_str(), &wal]
+            .iter()
+            .filter_map(|path| std::fs::metadata(path).ok())
+            .map(|file| file.len())
+            .sum();
+        metrics.store_bytes.set(i64::try_from(bytes).unwrap_or(i64::MAX));
         match self.store.report_count() {
             Ok(count) => {
                 metrics.reports.set(i64::try_from(count).unwrap_or(i64::MAX));
@@ -226,4 +264,3 @@ impl StoreSource {
         text
     }
 }
-
