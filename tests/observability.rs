@@ -108,7 +108,7 @@ fn handled_sample(service: &str, method: &str, code: &str) -> String {
 }
 
 fn get(name: &str) -> tonic::Request<GetReportRequest> {
-    tonic::Request::new(GetReportRequest { name: name.to_owned(), ..Default::default() })
+    tonic::Request::new(GetReportRequest { name: name.to_owned() })
 }
 
 #[tokio::test]
