@@ -59,10 +59,17 @@ impl Server {
         panic!("the health watch ended before SERVING");
     }
 
-    /// `GET /metrics` over HTTP/1.1, as Prometheus scrapes: every sample by its name and labels.
+    /// `GET /metrics` over HTTP/1.1 asking for OpenMetrics, as Prometheus scrapes: every sample
+    /// by its name and labels.
     fn scrape(&self) -> HashMap<String, f64> {
         let mut stream = std::net::TcpStream::connect(&self.address).unwrap();
-        write!(stream, "GET /metrics HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n", self.address).unwrap();
+        let accept = "application/openmetrics-text;version=1.0.0,text/plain;version=0.0.4;q=0.5";
+        write!(
+            stream,
+            "GET /metrics HTTP/1.1\r\nHost: {}\r\nAccept: {accept}\r\nConnection: close\r\n\r\n",
+            self.address
+        )
+        .unwrap();
         let mut reply = String::new();
         stream.read_to_string(&mut reply).unwrap();
         let (head, body) = reply.split_once("\r\n\r\n").unwrap();

@@ -1,10 +1,12 @@
 //! Prometheus metrics, served as text at `GET /metrics` on the serving port: a scraper needs no
 //! second port to be opened, secured and load-balanced. Call counts and latencies follow the
-//! go-grpc-prometheus names, so existing gRPC dashboards work unchanged.
+//! go-grpc-prometheus names, so existing gRPC dashboards work unchanged. A scraper that asks for
+//! OpenMetrics (Prometheus does) gets it; any other client the classic text format.
 //!
 //! The metrics are process-wide: the hooks that feed them (the reply caches, the shedding, the
 //! ingest outcome) sit deep in the layers and need no handle passed down to them.
 
+use std::collections::HashSet;
 use std::future::Future;
 use std::path::PathBuf;
 use std::pin::Pin;
@@ -226,17 +228,42 @@ where
         if request.method() != http::Method::GET || request.uri().path() != "/metrics" {
             return Box::pin(self.inner.call(request));
         }
+        // Prometheus asks for OpenMetrics; curl and older scrapers get the classic text format.
+        let open_metrics = request
+            .headers()
+            .get(http::header::ACCEPT)
+            .and_then(|accept| accept.to_str().ok())
+            .is_some_and(|accept| accept.contains("application/openmetrics-text"));
         let source = self.source.clone();
         Box::pin(async move {
             let text = tokio::task::spawn_blocking(move || source.scrape()).await.unwrap_or_default();
+            let (text, content_type) = if open_metrics {
+                (text, "application/openmetrics-text; version=1.0.0; charset=utf-8")
+            } else {
+                (classic_text(&text), "text/plain; version=0.0.4; charset=utf-8")
+            };
             let mut response = Response::new(tonic::body::Body::new(text));
-            response.headers_mut().insert(
-                http::header::CONTENT_TYPE,
-                http::HeaderValue::from_static("application/openmetrics-text; version=1.0.0; charset=utf-8"),
-            );
+            response.headers_mut().insert(http::header::CONTENT_TYPE, http::HeaderValue::from_static(content_type));
             Ok(response)
         })
     }
+}
+
+/// The OpenMetrics exposition in the classic Prometheus text format (0.0.4): there a counter's
+/// family is named as its `_total` samples, and no `# EOF` ends the text.
+fn classic_text(open_metrics: &str) -> String {
+    let counters: HashSet<&str> =
+        open_metrics.lines().filter_map(|line| line.strip_prefix("# TYPE ")?.strip_suffix(" counter")).collect();
+    let mut text = String::with_capacity(open_metrics.len());
+    for line in open_metrics.lines().filter(|line| *line != "# EOF") {
+        let renamed = ["# HELP ", "# TYPE "].into_iter().find_map(|prefix| {
+            let (name, rest) = line.strip_prefix(prefix)?.split_once(' ')?;
+            counters.contains(name).then(|| format!("{prefix}{name}_total {rest}"))
+        });
+        text.push_str(renamed.as_deref().unwrap_or(line));
+        text.push('\n');
+    }
+    text
 }
 
 impl StoreSource {
