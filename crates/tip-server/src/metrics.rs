@@ -291,3 +291,27 @@ impl StoreSource {
         text
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_classic_format_names_counter_families_as_their_samples_and_has_no_eof() {
+        let open_metrics =
+            "# HELP calls Calls.\n# TYPE calls counter\ncalls_total 3\n# HELP up Up.\n# TYPE up gauge\nup 1\n# EOF\n";
+        assert_eq!(
+            classic_text(open_metrics),
+            "# HELP calls_total Calls.\n# TYPE calls_total counter\ncalls_total 3\n# HELP up Up.\n# TYPE up gauge\nup 1\n"
+        );
+    }
+
+    #[test]
+    fn codes_and_methods_are_labelled_as_go_grpc_prometheus_does() {
+        assert_eq!(go_code_name(tonic::Code::Ok), "OK");
+        assert_eq!(go_code_name(tonic::Code::Cancelled), "Canceled");
+        assert_eq!(go_code_name(tonic::Code::NotFound), "NotFound");
+        let labels = method_labels("/tip.v1.ReportService/GetReport");
+        assert_eq!((labels.grpc_service.as_str(), labels.grpc_method.as_str()), ("tip.v1.ReportService", "GetReport"));
+    }
+}
