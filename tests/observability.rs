@@ -28,7 +28,8 @@ struct Server {
 }
 
 impl Server {
-    fn start() -> Self {
+    /// Started with `settings`, more `TIP_ATLAS_*` variables.
+    fn start(settings: &[(&str, &str)]) -> Self {
         let folder = tempfile::tempdir().unwrap();
         let log = folder.path().join("stderr.log");
         let mut child = Command::new(env!("CARGO_BIN_EXE_tip-atlas"))
@@ -37,6 +38,7 @@ impl Server {
             .env("TIP_ATLAS_DB", folder.path().join("atlas.sqlite"))
             .env("TIP_ATLAS_LOG_FORMAT", "json")
             .env("RUST_LOG", "info")
+            .envs(settings.iter().copied())
             .stdout(Stdio::piped())
             .stderr(std::fs::File::create(&log).unwrap())
             .spawn()
@@ -120,7 +122,7 @@ fn get(name: &str) -> tonic::Request<GetReportRequest> {
 
 #[tokio::test]
 async fn metrics_move_by_exactly_the_calls_made_and_request_ids_reach_replies_and_logs() {
-    let server = Server::start();
+    let server = Server::start(&[]);
     let channel = server.channel().await;
     let mut reports = ReportServiceClient::new(channel.clone());
     let mut ingest = IngestServiceClient::new(channel);
@@ -183,6 +185,21 @@ async fn metrics_move_by_exactly_the_calls_made_and_request_ids_reach_replies_an
     let get_report = serde_json::json!("/tip.v1.ReportService/GetReport");
     assert_eq!(request_lines("observability-test-1"), [(get_report.clone(), serde_json::json!("Ok"), true)]);
     assert_eq!(request_lines(&generated), [(get_report, serde_json::json!("Ok"), true)]);
+}
+
+#[tokio::test]
+async fn calls_shed_at_the_in_flight_limit_are_counted() {
+    // No request may be in flight: every call but health checks is shed.
+    let server = Server::start(&[("TIP_ATLAS_MAX_CONCURRENT_REQUESTS", "0")]);
+    let mut reports = ReportServiceClient::new(server.channel().await);
+    let before = server.scrape();
+    for _ in 0..2 {
+        let shed = reports.get_report(get("countries/MLI/reports/2023")).await.unwrap_err();
+        assert_eq!(shed.code(), tonic::Code::Unavailable);
+    }
+    let after = server.scrape();
+    assert_eq!(moved(&before, &after, "tip_atlas_requests_shed_total"), 2.0);
+    assert_eq!(moved(&before, &after, &handled_sample("ReportService", "GetReport", "Unavailable")), 2.0);
 }
 
 #[test]

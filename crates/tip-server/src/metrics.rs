@@ -84,7 +84,7 @@ impl Metrics {
         let shed = Counter::default();
         registry.register(
             "tip_atlas_requests_shed",
-            "Calls refused with UNAVAILABLE at the in-flight limit",
+            "Calls refused with UNAVAILABLE at the in-flight limit or the read-ahead memory budget",
             shed.clone(),
         );
         let cache_hits = Counter::default();
@@ -157,7 +157,7 @@ fn go_code_name(code: tonic::Code) -> String {
     }
 }
 
-/// A call was shed at the in-flight limit.
+/// A call was shed: refused for want of capacity.
 pub(crate) fn call_shed() {
     metrics().shed.inc();
 }
