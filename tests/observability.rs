@@ -61,20 +61,22 @@ impl Server {
         panic!("the health watch ended before SERVING");
     }
 
-    /// `GET /metrics` over HTTP/1.1 asking for OpenMetrics, as Prometheus scrapes: every sample
-    /// by its name and labels.
-    fn scrape(&self) -> HashMap<String, f64> {
+    /// The reply to an HTTP/1.1 request of `method` on `path` with `headers`: its head and body.
+    fn http1(&self, method: &str, path: &str, headers: &str) -> (String, String) {
         let mut stream = std::net::TcpStream::connect(&self.address).unwrap();
-        let accept = "application/openmetrics-text;version=1.0.0,text/plain;version=0.0.4;q=0.5";
-        write!(
-            stream,
-            "GET /metrics HTTP/1.1\r\nHost: {}\r\nAccept: {accept}\r\nConnection: close\r\n\r\n",
-            self.address
-        )
-        .unwrap();
+        let address = &self.address;
+        write!(stream, "{method} {path} HTTP/1.1\r\nHost: {address}\r\n{headers}Connection: close\r\n\r\n").unwrap();
         let mut reply = String::new();
         stream.read_to_string(&mut reply).unwrap();
         let (head, body) = reply.split_once("\r\n\r\n").unwrap();
+        (head.to_owned(), body.to_owned())
+    }
+
+    /// `GET /metrics` asking for OpenMetrics, as Prometheus scrapes: every sample by its name and
+    /// labels.
+    fn scrape(&self) -> HashMap<String, f64> {
+        let accept = "application/openmetrics-text;version=1.0.0,text/plain;version=0.0.4;q=0.5";
+        let (head, body) = self.http1("GET", "/metrics", &format!("Accept: {accept}\r\n"));
         assert!(head.starts_with("HTTP/1.1 200"), "{head}");
         assert!(head.to_ascii_lowercase().contains("content-type: application/openmetrics-text"), "{head}");
         assert!(body.trim_end().ends_with("# EOF"), "one whole exposition: {body}");
@@ -200,6 +202,27 @@ async fn calls_shed_at_the_in_flight_limit_are_counted() {
     let after = server.scrape();
     assert_eq!(moved(&before, &after, "tip_atlas_requests_shed_total"), 2.0);
     assert_eq!(moved(&before, &after, &handled_sample("ReportService", "GetReport", "Unavailable")), 2.0);
+}
+
+#[tokio::test]
+async fn calls_to_methods_not_served_share_one_label() {
+    let server = Server::start(&[]);
+    let _ready = server.channel().await;
+    let before = server.scrape();
+    for path in ["/made.up.Service/One", "/made.up.Service/Two"] {
+        let (head, _) = server.http1("POST", path, "Content-Type: application/grpc\r\nContent-Length: 0\r\n");
+        assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+    }
+    let after = server.scrape();
+    assert!(!after.keys().any(|sample| sample.contains("made.up")), "{after:?}");
+    let unknown = after
+        .keys()
+        .filter(|sample| {
+            sample.starts_with(r#"grpc_server_handled_total{grpc_service="unknown",grpc_method="unknown""#)
+        })
+        .map(|sample| moved(&before, &after, sample))
+        .sum::<f64>();
+    assert_eq!(unknown, 2.0);
 }
 
 #[test]

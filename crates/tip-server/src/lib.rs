@@ -86,8 +86,11 @@ fn served_descriptors(read_only: bool) -> prost_types::FileDescriptorSet {
     set
 }
 
-/// The paths of every served method that takes a stream of request messages.
-fn client_streaming_paths(tip: &prost_types::FileDescriptorSet) -> HashSet<String> {
+/// The paths of every served method that `keep` keeps.
+fn method_paths(
+    tip: &prost_types::FileDescriptorSet,
+    keep: impl Fn(&prost_types::MethodDescriptorProto) -> bool + Copy,
+) -> HashSet<String> {
     use prost::Message;
     let decode = |encoded: &[u8]| {
         prost_types::FileDescriptorSet::decode(encoded).expect("the crates embed valid descriptor sets")
@@ -105,7 +108,7 @@ fn client_streaming_paths(tip: &prost_types::FileDescriptorSet) -> HashSet<Strin
                 service
                     .method
                     .iter()
-                    .filter(|method| method.client_streaming())
+                    .filter(move |method| keep(method))
                     .map(move |method| format!("/{}.{}/{}", file.package(), service.name(), method.name()))
             })
         })
@@ -313,7 +316,7 @@ pub async fn serve(
         request_timeout: config.request_timeout,
         body_read_timeout: config.body_read_timeout,
         max_message: config.max_message.max(config.max_ingest_message),
-        client_streaming: client_streaming_paths(&tip_descriptors),
+        client_streaming: method_paths(&tip_descriptors, |method| method.client_streaming()),
     };
     let mut builder = tonic::transport::Server::builder();
     if let Some(tls) = &config.tls {
@@ -332,7 +335,7 @@ pub async fn serve(
         // Prometheus scrapes `/metrics` over HTTP/1.1; gRPC stays on HTTP/2.
         .accept_http1(true)
         .layer(metrics_endpoint)
-        .layer(logging::RequestLogLayer)
+        .layer(logging::RequestLogLayer::new(method_paths(&tip_descriptors, |_| true)))
         .layer(limits::RequestLimitsLayer::new(limits))
         .add_service(health_service)
         .add_service(reflection(&tip_descriptors).build_v1()?)

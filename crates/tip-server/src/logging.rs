@@ -6,8 +6,10 @@
 //! when it sends one, else a generated one, a field of the span (so of every line logged for the
 //! call) and returned in the response's `x-request-id`.
 
+use std::collections::HashSet;
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Instant;
 
@@ -16,14 +18,24 @@ use tower::{Layer, Service};
 use tracing::Instrument;
 
 /// Adds request logging to a service.
-#[derive(Clone, Copy, Default)]
-pub struct RequestLogLayer;
+#[derive(Clone)]
+pub struct RequestLogLayer {
+    served_methods: Arc<HashSet<String>>,
+}
+
+impl RequestLogLayer {
+    /// Logs every call; counts calls to `served_methods` by path, any other under one label, so
+    /// that clients sending made-up paths cannot grow the metrics without bound.
+    pub fn new(served_methods: HashSet<String>) -> Self {
+        Self { served_methods: Arc::new(served_methods) }
+    }
+}
 
 impl<S> Layer<S> for RequestLogLayer {
     type Service = RequestLog<S>;
 
     fn layer(&self, inner: S) -> Self::Service {
-        RequestLog { inner }
+        RequestLog { inner, served_methods: self.served_methods.clone() }
     }
 }
 
@@ -31,6 +43,7 @@ impl<S> Layer<S> for RequestLogLayer {
 #[derive(Clone)]
 pub struct RequestLog<S> {
     inner: S,
+    served_methods: Arc<HashSet<String>>,
 }
 
 impl<S, B> Service<Request<B>> for RequestLog<S>
@@ -52,7 +65,8 @@ where
         let request_id = request_id(request.headers());
         let span = tracing::info_span!("grpc", %method, request_id = %request_id.to_str().unwrap_or_default());
         crate::metrics::call_started();
-        let mut end = CallEnd { started: Instant::now(), method, span: span.clone(), logged: false };
+        let counted_as = if self.served_methods.contains(&method) { method } else { UNKNOWN_METHOD.to_owned() };
+        let mut end = CallEnd { started: Instant::now(), counted_as, span: span.clone(), logged: false };
         let future = {
             let _entered = span.enter();
             self.inner.call(request)
@@ -87,6 +101,9 @@ where
     }
 }
 
+/// The path every call to a method not served is counted under.
+const UNKNOWN_METHOD: &str = "/unknown/unknown";
+
 const REQUEST_ID: http::HeaderName = http::HeaderName::from_static("x-request-id");
 
 /// The client's `x-request-id` when it is short and printable, else 16 random hex digits.
@@ -107,7 +124,8 @@ fn request_id(headers: &http::HeaderMap) -> http::HeaderValue {
 /// dropped.
 struct CallEnd {
     started: Instant,
-    method: String,
+    /// The path the call is counted under in the metrics.
+    counted_as: String,
     span: tracing::Span,
     logged: bool,
 }
@@ -134,7 +152,7 @@ impl CallEnd {
     /// Counts the call as ended with `code` (None: without a status); it is logged by the caller.
     fn ended(&mut self, code: Option<tonic::Code>) {
         self.logged = true;
-        crate::metrics::call_ended(&self.method, code, self.started.elapsed());
+        crate::metrics::call_ended(&self.counted_as, code, self.started.elapsed());
     }
 }
 
