@@ -7,6 +7,7 @@ mod connections;
 pub mod error;
 mod limits;
 mod logging;
+mod metrics;
 pub mod page_token;
 pub mod query_fields;
 pub mod reindex;
@@ -85,8 +86,11 @@ fn served_descriptors(read_only: bool) -> prost_types::FileDescriptorSet {
     set
 }
 
-/// The paths of every served method that takes a stream of request messages.
-fn client_streaming_paths(tip: &prost_types::FileDescriptorSet) -> HashSet<String> {
+/// The paths of every served method that `keep` keeps.
+fn method_paths(
+    tip: &prost_types::FileDescriptorSet,
+    keep: impl Fn(&prost_types::MethodDescriptorProto) -> bool + Copy,
+) -> HashSet<String> {
     use prost::Message;
     let decode = |encoded: &[u8]| {
         prost_types::FileDescriptorSet::decode(encoded).expect("the crates embed valid descriptor sets")
@@ -104,7 +108,7 @@ fn client_streaming_paths(tip: &prost_types::FileDescriptorSet) -> HashSet<Strin
                 service
                     .method
                     .iter()
-                    .filter(|method| method.client_streaming())
+                    .filter(move |method| keep(method))
                     .map(move |method| format!("/{}.{}/{}", file.package(), service.name(), method.name()))
             })
         })
@@ -248,6 +252,7 @@ pub async fn serve(
         store.limit_size(max_bytes).map_err(error::ApiError::from)?;
     }
     let interrupt_store = store.clone();
+    let metrics_endpoint = metrics::MetricsEndpointLayer::new(store.clone(), config.db.clone());
     let (stopping_sender, stopping) = watch::channel(false);
     let catalog = Catalog::new(store.clone(), stopping.clone(), config.cache_entries)?;
 
@@ -317,7 +322,7 @@ pub async fn serve(
         request_timeout: config.request_timeout,
         body_read_timeout: config.body_read_timeout,
         max_message: config.max_message.max(config.max_ingest_message),
-        client_streaming: client_streaming_paths(&tip_descriptors),
+        client_streaming: method_paths(&tip_descriptors, |method| method.client_streaming()),
     };
     let mut builder = tonic::transport::Server::builder();
     if let Some(tls) = &config.tls {
@@ -333,7 +338,10 @@ pub async fn serve(
         .max_concurrent_streams(config.max_streams_per_connection)
         .http2_keepalive_interval(Some(ping_interval))
         .http2_keepalive_timeout(Some(ping_interval))
-        .layer(logging::RequestLogLayer)
+        // Prometheus scrapes `/metrics` over HTTP/1.1; gRPC stays on HTTP/2.
+        .accept_http1(true)
+        .layer(metrics_endpoint)
+        .layer(logging::RequestLogLayer::new(method_paths(&tip_descriptors, |_| true)))
         .layer(limits::RequestLimitsLayer::new(limits))
         .add_service(health_service)
         .add_service(reflection(&tip_descriptors).build_v1()?)
@@ -399,7 +407,7 @@ mod tests {
 
     #[test]
     fn the_limits_layer_knows_every_method_that_takes_a_stream() {
-        let paths = client_streaming_paths(&served_descriptors(false));
+        let paths = method_paths(&served_descriptors(false), |method| method.client_streaming());
         for method in ["IngestDocuments", "IngestFile"] {
             assert!(paths.contains(&format!("/tip.v1.IngestService/{method}")), "{method}: {paths:?}");
         }

@@ -204,7 +204,9 @@ fn shed(message: &str) -> Response<Body> {
     unavailable(message).into_http()
 }
 
+/// A request refused for want of capacity (in-flight permits or read-ahead memory): counted as shed.
 fn unavailable(message: &str) -> tonic::Status {
+    crate::metrics::call_shed();
     tonic::Status::with_error_details(Code::Unavailable, message, ErrorDetails::with_retry_info(Some(RETRY_AFTER)))
 }
 

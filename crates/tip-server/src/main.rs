@@ -19,8 +19,18 @@ const DEFAULT_DB: &str = "data/tip-atlas.sqlite";
 #[derive(Parser)]
 #[command(version, about)]
 struct Cli {
+    /// How log lines are written to stderr: text for people, json (one object per line) for log
+    /// shippers.
+    #[arg(long, global = true, env = "TIP_ATLAS_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    log_format: LogFormat,
     #[command(subcommand)]
     command: Command,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum LogFormat {
+    Text,
+    Json,
 }
 
 // Parsed once at start-up: the size of its largest variant (Serve's many limits) costs nothing.
@@ -30,65 +40,65 @@ enum Command {
     /// Serve the tip.v1 API, with health and reflection, loading the bundled data into an empty store.
     Serve {
         /// Address to listen on; port 0 picks a free port (printed as "listening on ADDR").
-        #[arg(long, default_value = "127.0.0.1:50051")]
+        #[arg(long, env = "TIP_ATLAS_LISTEN", default_value = "127.0.0.1:50051")]
         listen: SocketAddr,
         /// The SQLite database file; its folder is created.
-        #[arg(long, default_value = DEFAULT_DB)]
+        #[arg(long, env = "TIP_ATLAS_DB", default_value = DEFAULT_DB)]
         db: PathBuf,
         /// Require "authorization: Bearer TOKEN" on IngestService (reads stay open). Prefer the
         /// TIP_ATLAS_TOKEN variable or --auth-token-file: other users see a token given here in `ps`.
         #[arg(long, env = "TIP_ATLAS_TOKEN", hide_env_values = true)]
         auth_token: Option<String>,
         /// Read the token of --auth-token from this file (its first line).
-        #[arg(long, conflicts_with = "auth_token")]
+        #[arg(long, env = "TIP_ATLAS_AUTH_TOKEN_FILE", conflicts_with = "auth_token")]
         auth_token_file: Option<PathBuf>,
         /// Serve no IngestService, and open the database file read-only: it is never migrated or
         /// written, so a file the server may not write serves as well.
-        #[arg(long)]
+        #[arg(long, env = "TIP_ATLAS_READ_ONLY")]
         read_only: bool,
         /// The longest a request may run before its reply starts, in seconds.
-        #[arg(long, default_value_t = ServeConfig::DEFAULT_REQUEST_TIMEOUT.as_secs())]
+        #[arg(long, env = "TIP_ATLAS_REQUEST_TIMEOUT_SECS", default_value_t = ServeConfig::DEFAULT_REQUEST_TIMEOUT.as_secs())]
         request_timeout_secs: u64,
         /// The longest a client may take to send its request message, in seconds.
-        #[arg(long, default_value_t = ServeConfig::DEFAULT_BODY_READ_TIMEOUT.as_secs(), value_parser = clap::value_parser!(u64).range(1..))]
+        #[arg(long, env = "TIP_ATLAS_BODY_READ_TIMEOUT_SECS", default_value_t = ServeConfig::DEFAULT_BODY_READ_TIMEOUT.as_secs(), value_parser = clap::value_parser!(u64).range(1..))]
         body_read_timeout_secs: u64,
         /// Connections open at once; one more is closed as soon as it is accepted.
-        #[arg(long, default_value_t = ServeConfig::DEFAULT_MAX_CONNECTIONS, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
+        #[arg(long, env = "TIP_ATLAS_MAX_CONNECTIONS", default_value_t = ServeConfig::DEFAULT_MAX_CONNECTIONS, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
         max_connections: usize,
         /// Requests open at once on one connection (HTTP/2 streams); the client waits for a free one.
-        #[arg(long, default_value_t = ServeConfig::DEFAULT_MAX_STREAMS_PER_CONNECTION, value_parser = clap::value_parser!(u32).range(1..))]
+        #[arg(long, env = "TIP_ATLAS_MAX_STREAMS_PER_CONNECTION", default_value_t = ServeConfig::DEFAULT_MAX_STREAMS_PER_CONNECTION, value_parser = clap::value_parser!(u32).range(1..))]
         max_streams_per_connection: u32,
         /// Close a connection whose client has sent nothing for this many seconds.
-        #[arg(long, default_value_t = ServeConfig::DEFAULT_IDLE_TIMEOUT.as_secs(), value_parser = clap::value_parser!(u64).range(1..))]
+        #[arg(long, env = "TIP_ATLAS_IDLE_TIMEOUT_SECS", default_value_t = ServeConfig::DEFAULT_IDLE_TIMEOUT.as_secs(), value_parser = clap::value_parser!(u64).range(1..))]
         idle_timeout_secs: u64,
         /// Requests in flight before new ones are shed with UNAVAILABLE.
-        #[arg(long, default_value_t = ServeConfig::DEFAULT_MAX_CONCURRENT_REQUESTS)]
+        #[arg(long, env = "TIP_ATLAS_MAX_CONCURRENT_REQUESTS", default_value_t = ServeConfig::DEFAULT_MAX_CONCURRENT_REQUESTS)]
         max_concurrent_requests: usize,
         /// After SIGTERM, seconds for unary calls to finish before the server closes anyway.
-        #[arg(long, default_value_t = ServeConfig::DEFAULT_SHUTDOWN_GRACE.as_secs())]
+        #[arg(long, env = "TIP_ATLAS_SHUTDOWN_GRACE_SECS", default_value_t = ServeConfig::DEFAULT_SHUTDOWN_GRACE.as_secs())]
         shutdown_grace_secs: u64,
         /// Largest IngestService message, in MiB.
-        #[arg(long, default_value_t = ServeConfig::DEFAULT_MAX_INGEST_MESSAGE >> 20)]
+        #[arg(long, env = "TIP_ATLAS_MAX_INGEST_MESSAGE_MIB", default_value_t = ServeConfig::DEFAULT_MAX_INGEST_MESSAGE >> 20)]
         max_ingest_message_mib: usize,
         /// Largest file IngestFile reads from its stream of chunks, in MiB.
         #[arg(long, default_value_t = ServeConfig::DEFAULT_MAX_INGEST_FILE >> 20)]
         max_ingest_file_mib: usize,
         /// Largest message of the other services, in MiB.
-        #[arg(long, default_value_t = ServeConfig::DEFAULT_MAX_MESSAGE >> 20)]
+        #[arg(long, env = "TIP_ATLAS_MAX_MESSAGE_MIB", default_value_t = ServeConfig::DEFAULT_MAX_MESSAGE >> 20)]
         max_message_mib: usize,
         /// Serve TLS with this PEM certificate chain (with --tls-key).
-        #[arg(long, requires = "tls_key")]
+        #[arg(long, env = "TIP_ATLAS_TLS_CERT", requires = "tls_key")]
         tls_cert: Option<PathBuf>,
         /// The PEM private key of --tls-cert.
-        #[arg(long, requires = "tls_cert")]
+        #[arg(long, env = "TIP_ATLAS_TLS_KEY", requires = "tls_cert")]
         tls_key: Option<PathBuf>,
         /// Reports, and search pages, kept in memory for repeated requests while the data is
         /// unchanged (0: none).
-        #[arg(long, default_value_t = ServeConfig::DEFAULT_CACHE_ENTRIES)]
+        #[arg(long, env = "TIP_ATLAS_CACHE_ENTRIES", default_value_t = ServeConfig::DEFAULT_CACHE_ENTRIES)]
         cache_entries: usize,
         /// Cap the database file at this many MiB: writes past it are refused with
         /// RESOURCE_EXHAUSTED, as on a full disk (reads go on).
-        #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
+        #[arg(long, env = "TIP_ATLAS_MAX_DB_MIB", value_parser = clap::value_parser!(u64).range(1..))]
         max_db_mib: Option<u64>,
     },
     /// Parse documents without writing and print their diagnostics; exit 1 if any has errors.
@@ -144,12 +154,15 @@ enum Command {
 }
 
 fn main() -> ExitCode {
-    tracing_subscriber::fmt()
+    let cli = Cli::parse();
+    let logs = tracing_subscriber::fmt()
         .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")))
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .init();
-    match Cli::parse().command {
+        .with_writer(std::io::stderr);
+    match cli.log_format {
+        LogFormat::Text => logs.with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr())).init(),
+        LogFormat::Json => logs.json().init(),
+    }
+    match cli.command {
         Command::Check { json, paths } => commands::check::run(&paths, json),
         Command::Ingest { db, paths } => commands::ingest::run(&db, &paths),
         Command::Export { db, format, what } => commands::export::run(&db, format, what),

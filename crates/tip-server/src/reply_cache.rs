@@ -34,9 +34,12 @@ impl<V> ReplyCache<V> {
             state.version = version;
             state.entries.clear();
             state.order.clear();
+            crate::metrics::reply_cache_lookup(false);
             return None;
         }
-        state.entries.get(key).cloned()
+        let reply = state.entries.get(key).cloned();
+        crate::metrics::reply_cache_lookup(reply.is_some());
+        reply
     }
 
     /// Keeps `reply`, computed from data at `version`, under `key`. A reply from another

@@ -171,13 +171,16 @@ fn store_file(
     Ok(Ok(written(stored, changed)))
 }
 
+/// The API's outcome of a write, counted in the metrics (`tip_atlas_documents_ingested_total`).
 fn outcome_of(outcome: PutOutcome) -> IngestOutcome {
-    match outcome {
+    let outcome = match outcome {
         PutOutcome::Created => IngestOutcome::Created,
         PutOutcome::Replaced => IngestOutcome::Replaced,
         PutOutcome::Unchanged => IngestOutcome::Unchanged,
         PutOutcome::KeptCurrent => IngestOutcome::KeptCurrent,
-    }
+    };
+    crate::metrics::document_ingested(outcome.as_str_name());
+    outcome
 }
 
 /// Whether a call still waits for its answer: true until the call's future is dropped, which is

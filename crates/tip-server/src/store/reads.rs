@@ -243,6 +243,11 @@ impl Store {
         self.read(|c| Ok(c.query_row("SELECT count(*) FROM placements", [], |row| row.get(0))?))
     }
 
+    /// How many reports are stored.
+    pub fn report_count(&self) -> Result<u64> {
+        self.read(|c| Ok(c.query_row("SELECT count(*) FROM reports", [], |row| row.get(0))?))
+    }
+
     /// A value of the meta table.
     pub fn meta(&self, key: &str) -> Result<Option<Vec<u8>>> {
         self.read(|c| Ok(c.query_row("SELECT value FROM meta WHERE key = ?1", [key], |row| row.get(0)).optional()?))
