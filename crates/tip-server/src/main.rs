@@ -81,7 +81,7 @@ enum Command {
         #[arg(long, env = "TIP_ATLAS_MAX_INGEST_MESSAGE_MIB", default_value_t = ServeConfig::DEFAULT_MAX_INGEST_MESSAGE >> 20)]
         max_ingest_message_mib: usize,
         /// Largest file IngestFile reads from its stream of chunks, in MiB.
-        #[arg(long, default_value_t = ServeConfig::DEFAULT_MAX_INGEST_FILE >> 20)]
+        #[arg(long, env = "TIP_ATLAS_MAX_INGEST_FILE_MIB", default_value_t = ServeConfig::DEFAULT_MAX_INGEST_FILE >> 20)]
         max_ingest_file_mib: usize,
         /// Largest message of the other services, in MiB.
         #[arg(long, env = "TIP_ATLAS_MAX_MESSAGE_MIB", default_value_t = ServeConfig::DEFAULT_MAX_MESSAGE >> 20)]
