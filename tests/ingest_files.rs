@@ -9,7 +9,8 @@ use std::process::{Command, Output};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 use tip_corpus::corpus2018::{Record, corpus};
-use tip_corpus::pdf::{Block, HeadingStyle, narrative_blocks, report_blocks, writer};
+use tip_corpus::pdf::{Block, HeadingStyle, chromium, narrative_blocks, report_blocks, writer};
+use tip_ingest::{Hints, parse_document};
 
 fn shared_data() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data")
@@ -238,6 +239,14 @@ fn files_that_cannot_be_read_are_refused_with_where_and_nothing_of_them_stored()
     let cut = &report[..report.len() / 2];
     std::fs::write(files.join("damaged.pdf"), cut).unwrap();
     std::fs::write(files.join("scanned.pdf"), writer::scanned_pdf(2)).unwrap();
+    let mali = corpus().into_iter().find(|r| r.key == "MALI").expect("Mali");
+    std::fs::write(files.join("locked.pdf"), writer::encrypted_pdf(&narrative_blocks(&mali, HeadingStyle::Colon)))
+        .unwrap();
+    // A PDF whose middle, cross-reference table included, was overwritten.
+    let mut corrupt = report.clone();
+    let middle = corrupt.len() / 3..corrupt.len() - 64;
+    corrupt[middle].fill(b'#');
+    std::fs::write(files.join("corrupt.pdf"), corrupt).unwrap();
     std::fs::write(
         files.join("recipes.html"),
         "<!doctype html><title>Recipes</title><main><p>Bake for twenty minutes.</p></main>",
@@ -247,7 +256,7 @@ fn files_that_cannot_be_read_are_refused_with_where_and_nothing_of_them_stored()
     let output = tip_atlas(&["ingest", "--db", db.to_str().unwrap(), files.to_str().unwrap()]);
     let (stdout, stderr) = (String::from_utf8(output.stdout).unwrap(), String::from_utf8(output.stderr).unwrap());
     assert_eq!(output.status.code(), Some(1), "{stdout}\n{stderr}");
-    assert!(stdout.starts_with("files: 1 read, 3 refused; narratives: 1 created"), "{stdout}");
+    assert!(stdout.starts_with("files: 1 read, 5 refused; narratives: 1 created"), "{stdout}");
     assert!(stdout.contains("tier placements: 0 read"), "{stdout}");
     let path = |name: &str| files.join(name).display().to_string();
     assert!(
@@ -255,6 +264,11 @@ fn files_that_cannot_be_read_are_refused_with_where_and_nothing_of_them_stored()
         "{stderr}"
     );
     assert!(stderr.contains(&format!("{}: pages 1–2: error: ", path("scanned.pdf"))), "{stderr}");
+    for name in ["locked.pdf", "corrupt.pdf"] {
+        let line = stderr.lines().find(|l| l.starts_with(&path(name))).unwrap_or_else(|| panic!("{name}: {stderr}"));
+        assert!(line.contains(": error: "), "{line}");
+    }
+    assert!(stderr.contains("encrypted"), "{stderr}");
     assert!(
         stderr.contains(&format!("{}: element main: error: no country narrative in the page", path("recipes.html"))),
         "{stderr}"
@@ -291,4 +305,42 @@ fn check_json_gives_a_line_per_narrative_of_a_whole_report_with_its_pages_and_it
     let placements = lines.last().unwrap();
     assert_eq!(placements["kind"], "report_tier_placements");
     assert_eq!(placements["placements"], records.len() + 1, "the five countries and ATLANTIS: {placements}");
+}
+
+/// `tip-atlas check --json` on the whole 2018 report as each producer prints it (the Rust
+/// writer, and chromium, which `tests/run` installs): every narrative of the corpus it was built
+/// from, in order, with the country and tier of the same narrative's plain text, and every
+/// placement of its tier pages.
+#[test]
+fn check_json_finds_every_narrative_and_placement_of_each_generated_whole_report() {
+    let records = corpus();
+    let folder = tempfile::tempdir().unwrap();
+    let blocks = report_blocks(&records, HeadingStyle::Colon);
+    let options =
+        writer::Options { title: Some("2018 Trafficking in Persons Report".to_owned()), ..Default::default() };
+    let mut reports = vec![("writer", writer::write_pdf(&blocks, &options))];
+    match chromium::print_to_pdf(&chromium::report_html(&blocks), &folder.path().join("chromium")) {
+        Some(pdf) => reports.push(("chromium", pdf)),
+        None => assert!(std::env::var_os("TIP_ATLAS_REQUIRE_TOOLS").is_none(), "chromium is not installed"),
+    }
+    let registry = tip_model::CountryRegistry::global();
+    for (producer, pdf) in reports {
+        let path = folder.path().join(format!("{producer}.pdf"));
+        std::fs::write(&path, pdf).unwrap();
+        let output = tip_atlas(&["check", "--json", path.to_str().unwrap()]);
+        let stdout = String::from_utf8(output.stdout).unwrap();
+        assert!(output.status.success(), "{producer}: {}", String::from_utf8_lossy(&output.stderr));
+        let lines: Vec<Value> = stdout.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+        let (placements, narratives) = lines.split_last().unwrap();
+        assert_eq!(narratives.len(), records.len(), "{producer}: every narrative");
+        for (line, record) in narratives.iter().zip(&records) {
+            let text = parse_document(record.plain_text().as_bytes(), &Hints { year: Some(2018), ..Hints::default() });
+            let country = registry.resolve(&record.key).unwrap_or_else(|| panic!("{}", record.key));
+            assert_eq!(line["country"], country.iso3.as_str(), "{producer}: {}", record.key);
+            assert_eq!(line["tier"], text.report.tier().as_str_name(), "{producer}: {}", record.key);
+            assert_eq!(line["year"], 2018, "{producer}: {}", record.key);
+        }
+        assert_eq!(placements["kind"], "report_tier_placements", "{producer}");
+        assert_eq!(placements["placements"], records.len(), "{producer}: every placement of the tier pages");
+    }
 }
