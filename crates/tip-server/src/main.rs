@@ -151,6 +151,16 @@ enum Command {
         #[arg(long, default_value = DEFAULT_DB)]
         db: PathBuf,
     },
+    /// Copy a live database, consistent as of one moment, to FILE for read replicas
+    /// (`serve --read-only --db FILE`): written beside FILE, checked, then renamed onto it.
+    Snapshot {
+        /// The SQLite database file, which servers may go on serving and ingesting meanwhile.
+        #[arg(long, default_value = DEFAULT_DB)]
+        db: PathBuf,
+        /// The snapshot file, replaced whole; its folder must exist.
+        #[arg(long)]
+        out: PathBuf,
+    },
 }
 
 fn main() -> ExitCode {
@@ -168,6 +178,7 @@ fn main() -> ExitCode {
         Command::Export { db, format, what } => commands::export::run(&db, format, what),
         Command::Coverage { db, json } => commands::coverage::run(&db, json),
         Command::Reindex { db } => commands::reindex::run(&db),
+        Command::Snapshot { db, out } => commands::snapshot::run(&db, &out),
         Command::Serve {
             listen,
             db,

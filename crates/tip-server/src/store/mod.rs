@@ -4,13 +4,14 @@
 //! country's latest placement. `tip-atlas reindex` derives them again with a newer parser.
 //!
 //! `schema` migrates, `writes` and `reads` are what the names say, `generation` tells cached
-//! replies when the data changed.
+//! replies when the data changed, `snapshot` publishes a consistent copy for read replicas.
 
 mod changes;
 mod generation;
 mod interrupt;
 mod reads;
 mod schema;
+mod snapshot;
 mod writes;
 
 use std::os::unix::fs::MetadataExt;
@@ -31,6 +32,7 @@ use generation::OtherWrites;
 pub use interrupt::{Interrupt, InterruptOnDrop, is_interrupted};
 pub use schema::SCHEMA_VERSION;
 use schema::{migrate, sync_countries};
+pub use snapshot::SnapshotSummary;
 
 /// A failure of the store.
 #[derive(Debug, thiserror::Error)]
@@ -57,6 +59,9 @@ pub enum StoreError {
     /// acknowledged and lost.
     #[error("the database file {path} was deleted or replaced while the server had it open; writes are refused")]
     FileReplaced { path: PathBuf },
+    /// A snapshot's copy failed its integrity check; it was not published.
+    #[error("the snapshot failed its integrity check: {problems}")]
+    SnapshotCorrupt { problems: String },
 }
 
 impl StoreError {
