@@ -1,5 +1,6 @@
 //! `tip-atlas snapshot`: a consistent copy of a database a server keeps ingesting into, which a
-//! read-only replica serves with the writer's answers; and its refusals.
+//! read-only replica serves with the writer's answers, and swaps in when it replaces the
+//! replica's file; and its refusals.
 
 mod support;
 
@@ -9,10 +10,13 @@ use std::process::Output;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
-use support::{ServerProcess, TestServer};
+use support::{ServerProcess, TestServer, shared_narrative};
 use tip_model::pb::{GetReportRequest, IngestDocumentRequest, IngestOutcome, ListReportsRequest, Report, ReportView};
 use tip_server::api::report_service_client::ReportServiceClient;
 use tonic::transport::Channel;
+use tonic_health::pb::HealthCheckRequest;
+use tonic_health::pb::health_check_response::ServingStatus;
+use tonic_health::pb::health_client::HealthClient;
 
 fn snapshot(db: &Path, out: &Path) -> Output {
     std::process::Command::new(env!("CARGO_BIN_EXE_tip-atlas"))
@@ -28,18 +32,16 @@ fn snapshot(db: &Path, out: &Path) -> Output {
 /// The shared narratives, each with the report year of its file name (most state none).
 fn narratives() -> Vec<IngestDocumentRequest> {
     let folder = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/narratives");
-    let mut paths: Vec<_> = std::fs::read_dir(&folder).unwrap().map(|e| e.unwrap().path()).collect();
-    paths.sort();
-    let year = |path: &Path| path.file_name()?.to_str()?.split('_').nth(1)?.parse().ok();
-    paths
-        .iter()
-        .filter(|p| p.extension().is_some_and(|e| e == "txt"))
-        .map(|p| IngestDocumentRequest {
-            content: std::fs::read(p).unwrap(),
-            year: year(p).unwrap_or_default(),
-            ..Default::default()
-        })
-        .collect()
+    let mut names: Vec<String> =
+        std::fs::read_dir(&folder).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
+    names.sort();
+    names.iter().filter(|name| name.ends_with(".txt")).map(|name| narrative(name)).collect()
+}
+
+/// A shared narrative with the report year of its file name.
+fn narrative(file: &str) -> IngestDocumentRequest {
+    let year = file.split('_').nth(1).and_then(|year| year.parse().ok()).unwrap_or_default();
+    IngestDocumentRequest { content: shared_narrative(file), year, ..Default::default() }
 }
 
 /// Every report the server lists, whole, by name.
@@ -135,6 +137,60 @@ async fn a_snapshot_taken_during_ingestion_is_sound_and_a_replica_serves_it_as_t
         let from_writer = writer_client.get_report(request).await.unwrap().into_inner();
         assert_eq!(from_replica, from_writer, "GetReport of {name}");
     }
+    writer.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_replica_serves_a_new_snapshot_renamed_onto_its_file_without_failing_a_request() {
+    let writer = TestServer::start().await;
+    let folder = tempfile::tempdir().unwrap();
+    let copy = folder.path().join("replica.sqlite");
+    let take_snapshot = || {
+        let (db, copy) = (writer.db_path(), copy.clone());
+        async move { tokio::task::spawn_blocking(move || snapshot(&db, &copy)).await.unwrap() }
+    };
+    assert!(take_snapshot().await.status.success());
+    let replica = ServerProcess::start_with_args(&copy, &["--read-only"]);
+    let channel = replica.channel().await;
+    let mut reports = ReportServiceClient::new(channel.clone());
+    let new = GetReportRequest { name: "countries/MLI/reports/2017".into() };
+    assert_eq!(reports.get_report(new.clone()).await.unwrap_err().code(), tonic::Code::NotFound);
+
+    // Reads go on all through the swap; every one must succeed. Neither they nor the ListReports
+    // below ask a cache, which would look for a new file: the replica's own check must find it.
+    let stop = Arc::new(AtomicBool::new(false));
+    let reader = tokio::spawn({
+        let (mut reports, stop) = (reports.clone(), stop.clone());
+        async move {
+            let (mut sent, mut failed) = (0, Vec::new());
+            while !stop.load(Ordering::SeqCst) {
+                let request = ListReportsRequest { parent: "countries/MLI".into(), ..Default::default() };
+                if let Err(status) = reports.list_reports(request).await {
+                    failed.push(status);
+                }
+                sent += 1;
+            }
+            (sent, failed)
+        }
+    });
+    let mali_2017 = IngestDocumentRequest { year: 2017, ..narrative("MALI_2017_refworld.txt") };
+    writer.ingest().ingest_document(mali_2017).await.unwrap();
+    assert!(take_snapshot().await.status.success());
+
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(5);
+    let mali = ListReportsRequest { parent: "countries/MLI".into(), ..Default::default() };
+    while !reports.list_reports(mali.clone()).await.unwrap().get_ref().reports.iter().any(|r| r.name == new.name) {
+        assert!(tokio::time::Instant::now() < deadline, "the replica did not serve the new snapshot within 5 s");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let served = reports.get_report(new.clone()).await.unwrap().into_inner();
+    stop.store(true, Ordering::SeqCst);
+    let (sent, failed) = reader.await.unwrap();
+    assert!(failed.is_empty(), "{} of {sent} reads failed through the swap: {failed:?}", failed.len());
+    let from_writer = writer.reports().get_report(new).await.unwrap().into_inner();
+    assert_eq!(served, from_writer);
+    let health = HealthClient::new(channel).check(HealthCheckRequest { service: String::new() }).await.unwrap();
+    assert_eq!(health.get_ref().status, ServingStatus::Serving as i32);
     writer.stop().await;
 }
 

@@ -53,7 +53,8 @@ enum Command {
         #[arg(long, env = "TIP_ATLAS_AUTH_TOKEN_FILE", conflicts_with = "auth_token")]
         auth_token_file: Option<PathBuf>,
         /// Serve no IngestService, and open the database file read-only: it is never migrated or
-        /// written, so a file the server may not write serves as well.
+        /// written, so a file the server may not write serves as well. A file renamed onto the path
+        /// (`tip-atlas snapshot`) is served within a second, without a restart.
         #[arg(long, env = "TIP_ATLAS_READ_ONLY")]
         read_only: bool,
         /// The longest a request may run before its reply starts, in seconds.
