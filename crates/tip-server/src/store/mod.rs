@@ -270,20 +270,34 @@ impl Store {
 
     /// Runs `read` on a pooled reader connection, stopped when its request ends.
     fn read<T>(&self, read: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
-        let (identity, pooled) = {
-            let mut pool = self.readers.lock().unwrap_or_else(|e| e.into_inner());
-            (pool.identity, pool.connections.pop())
-        };
-        let mut connection = match pooled {
-            Some(connection) => connection,
-            None => open_reader(&self.path, self.mode)?,
-        };
+        let (identity, mut connection) = self.reader()?;
         let result = interrupt::interruptible(&mut connection, &self.stopping, |c| read(c));
         let mut pool = self.readers.lock().unwrap_or_else(|e| e.into_inner());
         if pool.identity == identity {
             pool.connections.push(connection);
         }
         result
+    }
+
+    /// A pooled reader connection, or a new one, and the (device, inode) of the file it is open
+    /// on. A read-only store whose file was replaced serves the new file from then on: a new
+    /// connection opens the path, so the new file is swapped in first, lest this read see newer
+    /// data than the next one on a pooled connection.
+    fn reader(&self) -> Result<((u64, u64), Connection)> {
+        loop {
+            let (identity, pooled) = {
+                let mut pool = self.readers.lock().unwrap_or_else(|e| e.into_inner());
+                (pool.identity, pool.connections.pop())
+            };
+            if let Some(connection) = pooled {
+                return Ok((identity, connection));
+            }
+            let connection = open_reader(&self.path, self.mode)?;
+            let replaced = self.is_read_only() && file_identity(&self.path).is_ok_and(|now| now != identity);
+            if !replaced || !self.swap_in_replaced_file() {
+                return Ok((identity, connection));
+            }
+        }
     }
 
     /// Refuses a write when the path no longer names the file the store opened (its folder was

@@ -3,6 +3,7 @@
 //! connection they hold, on the old file, which is then closed.
 
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use tokio::sync::watch;
@@ -14,6 +15,17 @@ use super::{Store, check_schema, file_identity};
 const REPLACEMENT_CHECK: Duration = Duration::from_secs(1);
 
 impl Store {
+    /// Swaps in the file the path names now, if it is another one and can be served; moves the
+    /// generation on when it did.
+    pub(super) fn swap_in_replaced_file(&self) -> bool {
+        let mut other = self.other_writes.lock().unwrap_or_else(|e| e.into_inner());
+        let swapped = self.serve_replaced_file(&mut other);
+        if swapped {
+            self.generation.fetch_add(1, Ordering::AcqRel);
+        }
+        swapped
+    }
+
     /// Swaps in the file the path names now when it is not the one served: a new probe, an
     /// empty reader pool. False when it is the same file, or the new one cannot be served (its
     /// schema, say): the old one goes on serving, and the next check tries again. A path that
