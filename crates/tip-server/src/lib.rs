@@ -255,6 +255,9 @@ pub async fn serve(
     let metrics_endpoint = metrics::MetricsEndpointLayer::new(store.clone(), config.db.clone());
     let (stopping_sender, stopping) = watch::channel(false);
     let catalog = Catalog::new(store.clone(), stopping.clone(), config.cache_entries)?;
+    if config.read_only {
+        tokio::spawn(store::follow_replacements(store.clone(), stopping.clone()));
+    }
 
     let (health, health_service) = tonic_health::server::health_reporter();
     health.set_service_status("", ServingStatus::NotServing).await;

@@ -53,7 +53,8 @@ enum Command {
         #[arg(long, env = "TIP_ATLAS_AUTH_TOKEN_FILE", conflicts_with = "auth_token")]
         auth_token_file: Option<PathBuf>,
         /// Serve no IngestService, and open the database file read-only: it is never migrated or
-        /// written, so a file the server may not write serves as well.
+        /// written, so a file the server may not write serves as well. A file renamed onto the path
+        /// (`tip-atlas snapshot`) is served within a second, without a restart.
         #[arg(long, env = "TIP_ATLAS_READ_ONLY")]
         read_only: bool,
         /// The longest a request may run before its reply starts, in seconds.
@@ -151,6 +152,16 @@ enum Command {
         #[arg(long, default_value = DEFAULT_DB)]
         db: PathBuf,
     },
+    /// Copy a live database, consistent as of one moment, to FILE for read replicas
+    /// (`serve --read-only --db FILE`): written beside FILE, checked, then renamed onto it.
+    Snapshot {
+        /// The SQLite database file, which servers may go on serving and ingesting meanwhile.
+        #[arg(long, default_value = DEFAULT_DB)]
+        db: PathBuf,
+        /// The snapshot file, replaced whole; its folder must exist.
+        #[arg(long)]
+        out: PathBuf,
+    },
 }
 
 fn main() -> ExitCode {
@@ -168,6 +179,7 @@ fn main() -> ExitCode {
         Command::Export { db, format, what } => commands::export::run(&db, format, what),
         Command::Coverage { db, json } => commands::coverage::run(&db, json),
         Command::Reindex { db } => commands::reindex::run(&db),
+        Command::Snapshot { db, out } => commands::snapshot::run(&db, &out),
         Command::Serve {
             listen,
             db,

@@ -6,6 +6,7 @@ pub mod export;
 mod figures;
 pub mod ingest;
 pub mod reindex;
+pub mod snapshot;
 
 use std::path::{Path, PathBuf};
 

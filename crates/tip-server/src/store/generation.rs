@@ -1,5 +1,6 @@
 //! The generation: what cached replies are checked against, moved on by this store's writes at
-//! once and by another process's within [`OTHER_PROCESS_DELAY`].
+//! once and by another process's within [`OTHER_PROCESS_DELAY`], and by a snapshot renamed onto
+//! a read-only store's file.
 
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
@@ -14,8 +15,8 @@ pub const OTHER_PROCESS_DELAY: Duration = Duration::from_millis(100);
 /// What shows another process's commits: SQLite's data version, on a connection of its own
 /// (the numbers compare only on one connection), asked at most every [`OTHER_PROCESS_DELAY`].
 pub(super) struct OtherWrites {
-    probe: Connection,
-    data_version: i64,
+    pub(super) probe: Connection,
+    pub(super) data_version: i64,
     asked: Instant,
 }
 
@@ -40,6 +41,9 @@ impl Store {
         if let Ok(mut other) = self.other_writes.try_lock()
             && other.asked.elapsed() >= OTHER_PROCESS_DELAY
         {
+            if self.is_read_only() && self.serve_replaced_file(&mut other) {
+                self.generation.fetch_add(1, Ordering::AcqRel);
+            }
             let now = data_version(&other.probe).unwrap_or_else(|error| {
                 tracing::warn!(%error, "cannot read the data version; cached replies dropped");
                 other.data_version.wrapping_add(1)

@@ -4,13 +4,16 @@
 //! country's latest placement. `tip-atlas reindex` derives them again with a newer parser.
 //!
 //! `schema` migrates, `writes` and `reads` are what the names say, `generation` tells cached
-//! replies when the data changed.
+//! replies when the data changed, `snapshot` publishes a consistent copy for read replicas, and
+//! `replica` has a read-only store serve the new copy once it is renamed onto its file.
 
 mod changes;
 mod generation;
 mod interrupt;
 mod reads;
+mod replica;
 mod schema;
+mod snapshot;
 mod writes;
 
 use std::os::unix::fs::MetadataExt;
@@ -29,8 +32,10 @@ pub use changes::Ingestion;
 pub use generation::OTHER_PROCESS_DELAY;
 use generation::OtherWrites;
 pub use interrupt::{Interrupt, InterruptOnDrop, is_interrupted};
+pub use replica::follow_replacements;
 pub use schema::SCHEMA_VERSION;
 use schema::{migrate, sync_countries};
+pub use snapshot::SnapshotSummary;
 
 /// A failure of the store.
 #[derive(Debug, thiserror::Error)]
@@ -57,6 +62,9 @@ pub enum StoreError {
     /// acknowledged and lost.
     #[error("the database file {path} was deleted or replaced while the server had it open; writes are refused")]
     FileReplaced { path: PathBuf },
+    /// A snapshot's copy failed its integrity check; it was not published.
+    #[error("the snapshot failed its integrity check: {problems}")]
+    SnapshotCorrupt { problems: String },
 }
 
 impl StoreError {
@@ -167,13 +175,21 @@ pub struct Store {
     /// The file's (device, inode) when opened: a write first checks that the path still names it.
     identity: (u64, u64),
     writer: Mutex<Connection>,
-    readers: Mutex<Vec<Connection>>,
+    readers: Mutex<ReaderPool>,
     generation: AtomicU64,
     other_writes: Mutex<OtherWrites>,
     /// Set when the server's shutdown grace is over: stops every query.
     stopping: Interrupt,
     /// Whether the last write could be stored (false after a full disk or a replaced file).
     writable: watch::Sender<bool>,
+}
+
+/// The reader connections kept between reads, all open on one file.
+struct ReaderPool {
+    /// The (device, inode) of that file: a read-only store serves another one after a snapshot
+    /// is renamed onto its path, and connections on the file before are not taken back.
+    identity: (u64, u64),
+    connections: Vec<Connection>,
 }
 
 /// How a store opens its connections.
@@ -217,24 +233,18 @@ impl Store {
             }
             Err(error) => return Err(error),
         };
-        let found: i64 = connection.query_row("PRAGMA user_version", [], |row| row.get(0))?;
-        let known = SCHEMA_VERSION;
-        if found > known {
-            return Err(StoreError::NewerSchema { found, known });
-        }
-        if found < known {
-            return Err(StoreError::OlderSchema { found, known });
-        }
+        check_schema(&connection)?;
         Self::with_writer(path, mode, connection)
     }
 
     fn with_writer(path: &Path, mode: Mode, writer: Connection) -> Result<Self> {
+        let identity = file_identity(path)?;
         Ok(Self {
             path: path.to_owned(),
             mode,
-            identity: file_identity(path)?,
+            identity,
             writer: Mutex::new(writer),
-            readers: Mutex::new(Vec::new()),
+            readers: Mutex::new(ReaderPool { identity, connections: Vec::new() }),
             generation: AtomicU64::new(0),
             other_writes: Mutex::new(OtherWrites::new(path, mode)?),
             stopping: Interrupt::default(),
@@ -260,14 +270,34 @@ impl Store {
 
     /// Runs `read` on a pooled reader connection, stopped when its request ends.
     fn read<T>(&self, read: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
-        let pooled = self.readers.lock().unwrap_or_else(|e| e.into_inner()).pop();
-        let mut connection = match pooled {
-            Some(connection) => connection,
-            None => open_reader(&self.path, self.mode)?,
-        };
+        let (identity, mut connection) = self.reader()?;
         let result = interrupt::interruptible(&mut connection, &self.stopping, |c| read(c));
-        self.readers.lock().unwrap_or_else(|e| e.into_inner()).push(connection);
+        let mut pool = self.readers.lock().unwrap_or_else(|e| e.into_inner());
+        if pool.identity == identity {
+            pool.connections.push(connection);
+        }
         result
+    }
+
+    /// A pooled reader connection, or a new one, and the (device, inode) of the file it is open
+    /// on. A read-only store whose file was replaced serves the new file from then on: a new
+    /// connection opens the path, so the new file is swapped in first, lest this read see newer
+    /// data than the next one on a pooled connection.
+    fn reader(&self) -> Result<((u64, u64), Connection)> {
+        loop {
+            let (identity, pooled) = {
+                let mut pool = self.readers.lock().unwrap_or_else(|e| e.into_inner());
+                (pool.identity, pool.connections.pop())
+            };
+            if let Some(connection) = pooled {
+                return Ok((identity, connection));
+            }
+            let connection = open_reader(&self.path, self.mode)?;
+            let replaced = self.is_read_only() && file_identity(&self.path).is_ok_and(|now| now != identity);
+            if !replaced || !self.swap_in_replaced_file() {
+                return Ok((identity, connection));
+            }
+        }
     }
 
     /// Refuses a write when the path no longer names the file the store opened (its folder was
@@ -285,6 +315,19 @@ impl Store {
 fn file_identity(path: &Path) -> Result<(u64, u64)> {
     let metadata = std::fs::metadata(path).map_err(|source| StoreError::Io { path: path.to_owned(), source })?;
     Ok((metadata.dev(), metadata.ino()))
+}
+
+/// Refuses a database whose schema is not this release's, which a read-only store cannot migrate.
+fn check_schema(connection: &Connection) -> Result<()> {
+    let found: i64 = connection.query_row("PRAGMA user_version", [], |row| row.get(0))?;
+    let known = SCHEMA_VERSION;
+    if found > known {
+        return Err(StoreError::NewerSchema { found, known });
+    }
+    if found < known {
+        return Err(StoreError::OlderSchema { found, known });
+    }
+    Ok(())
 }
 
 /// `connection` once it has read the schema: a read-only connection finds out only then whether
@@ -376,7 +419,7 @@ mod tests {
         for _ in 0..3 {
             store.read(|c| Ok(c.query_row("SELECT 1", [], |row| row.get::<_, i64>(0))?)).unwrap();
         }
-        assert_eq!(store.readers.lock().unwrap().len(), 1, "one reader, taken and given back");
+        assert_eq!(store.readers.lock().unwrap().connections.len(), 1, "one reader, taken and given back");
     }
 
     /// A query that would run for minutes: a billion rows counted.
