@@ -392,7 +392,7 @@ async fn the_token_can_come_from_a_file_and_stay_out_of_ps() {
 }
 
 #[test]
-fn the_refusal_to_serve_open_writes_names_the_ways_that_keep_the_token_out_of_ps() {
+fn serve_refuses_open_writes_on_a_non_loopback_address_and_names_the_ways_that_keep_the_token_out_of_ps() {
     let output = std::process::Command::new(env!("CARGO_BIN_EXE_tip-atlas"))
         .args(["serve", "--listen", "0.0.0.0:0", "--db", "/nonexistent/never-created.sqlite"])
         .env_remove("TIP_ATLAS_TOKEN")
@@ -401,6 +401,7 @@ fn the_refusal_to_serve_open_writes_names_the_ways_that_keep_the_token_out_of_ps
     assert_eq!(output.status.code(), Some(2));
     let message = String::from_utf8_lossy(&output.stderr);
     assert!(message.contains("TIP_ATLAS_TOKEN") && message.contains("--auth-token-file"), "{message}");
+    assert!(message.contains("--auth-token") && message.contains("--read-only"), "{message}");
     let help = std::process::Command::new(env!("CARGO_BIN_EXE_tip-atlas")).args(["serve", "--help"]).output().unwrap();
     let help = String::from_utf8_lossy(&help.stdout);
     assert!(help.contains("--auth-token-file") && help.contains("`ps`"), "{help}");

@@ -173,14 +173,7 @@ async fn a_table_that_disagrees_with_the_bundled_one_shows_as_a_conflict_with_bo
     let table =
         "report_year,country,tier,source\n2020,The Gambia,Tier 2,wadr_org\n2020,Saudi Arabia,Tier 2,focuswashington\n";
     std::fs::write(&path, table).unwrap();
-    let cli = std::process::Command::new(env!("CARGO_BIN_EXE_tip-atlas"))
-        .arg("ingest")
-        .arg("--db")
-        .arg(server.db_path())
-        .arg(&path)
-        .output()
-        .unwrap();
-    assert!(cli.status.success(), "{}", String::from_utf8_lossy(&cli.stderr));
+    ingest_with_cli(&server, &path);
     for (name, news) in [("countries/GMB", "wadr_org"), ("countries/SAU", "focuswashington")] {
         let entries = history(&server, name).await.entries;
         let year = entries.iter().find(|e| e.year == 2020).unwrap();
@@ -227,14 +220,7 @@ async fn cached_replies_follow_writes_by_the_server_and_by_another_process() {
     let crlf = String::from_utf8(shared_narrative("LUXEMBOURG_2023_gvnet.txt")).unwrap().replace('\n', "\r\n");
     std::fs::write(folder.path().join("LUXEMBOURG_2023_crlf.txt"), crlf).unwrap();
     std::fs::write(folder.path().join("BELARUS_2023_gvnet.txt"), shared_narrative("BELARUS_2023_gvnet.txt")).unwrap();
-    let cli = std::process::Command::new(env!("CARGO_BIN_EXE_tip-atlas"))
-        .arg("ingest")
-        .arg("--db")
-        .arg(server.db_path())
-        .arg(folder.path())
-        .output()
-        .unwrap();
-    assert!(cli.status.success(), "{}", String::from_utf8_lossy(&cli.stderr));
+    ingest_with_cli(&server, folder.path());
     tokio::time::sleep(tip_server::store::OTHER_PROCESS_DELAY + std::time::Duration::from_millis(50)).await;
     assert_eq!(total("Belarus").await, 1);
     assert_eq!(total("Luxembourg").await, 1);
@@ -406,14 +392,7 @@ async fn a_countrys_latest_placement_is_the_tier_its_history_settles() {
                  2026,Niger,Tier 3,b_table\n2026,Niger,Tier 2,a_table\n";
     let path = folder.path().join("disagreeing.csv");
     std::fs::write(&path, table).unwrap();
-    let cli = std::process::Command::new(env!("CARGO_BIN_EXE_tip-atlas"))
-        .arg("ingest")
-        .arg("--db")
-        .arg(server.db_path())
-        .arg(&path)
-        .output()
-        .unwrap();
-    assert!(cli.status.success(), "{}", String::from_utf8_lossy(&cli.stderr));
+    ingest_with_cli(&server, &path);
 
     for (name, expected) in [("countries/MLI", Tier::Tier3), ("countries/NER", Tier::Tier2)] {
         let country =
@@ -499,4 +478,16 @@ async fn recommendations_that_keep_coming_back_are_grouped_across_years() {
     assert!(recurring.iter().all(|r| r.first_year == 2018 && r.last_year == 2023 && r.occurrences.len() == 2));
     assert!(recommendations.len() < 12 + 9, "some were matched");
     server.stop().await;
+}
+
+/// Loads a file into the running server's database with the real `tip-atlas ingest`.
+fn ingest_with_cli(server: &TestServer, path: &std::path::Path) {
+    let cli = std::process::Command::new(env!("CARGO_BIN_EXE_tip-atlas"))
+        .arg("ingest")
+        .arg("--db")
+        .arg(server.db_path())
+        .arg(path)
+        .output()
+        .unwrap();
+    assert!(cli.status.success(), "{}", String::from_utf8_lossy(&cli.stderr));
 }

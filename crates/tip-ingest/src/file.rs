@@ -35,6 +35,13 @@ pub struct RejectedPlacement {
     pub reason: String,
 }
 
+/// "page 3: rejected: unknown country \"ATLANTIS\"", as the command line and gRPC notes say it.
+impl std::fmt::Display for RejectedPlacement {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "page {}: rejected: {}", self.page, self.reason)
+    }
+}
+
 impl ParsedFile {
     /// The placements of a whole report's tier placement pages as tier placements of the year
     /// the report states, with source `report_YYYY`; a country the registry does not know, or

@@ -116,8 +116,7 @@ fn store_file(
     wanted: impl Fn() -> bool,
 ) -> Result<Result<FileWrite, ApiError>, StoreError> {
     let (placements, rejected) = file.tier_placements();
-    let rejected_placements =
-        rejected.iter().map(|row| format!("page {}: rejected: {}", row.page, row.reason)).collect();
+    let rejected_placements = rejected.iter().map(ToString::to_string).collect();
     let placements_read = placements.len();
     let written =
         |narratives, changed| FileWrite { narratives, placements: placements_read, rejected_placements, changed };

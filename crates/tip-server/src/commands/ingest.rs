@@ -277,7 +277,7 @@ fn ingest_file(path: &Path, batch: &mut Batch, summary: &mut Summary, progress: 
     }
     let (placements, rejected) = file.tier_placements();
     for row in &rejected {
-        progress.say(&format!("{}: page {}: rejected: {}", path.display(), row.page, row.reason));
+        progress.say(&format!("{}: {row}", path.display()));
     }
     summary.placements_read += placements.len();
     summary.rows_rejected += rejected.len();
