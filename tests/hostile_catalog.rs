@@ -4,6 +4,7 @@
 
 mod support;
 
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -23,8 +24,13 @@ use tonic_health::pb::health_client::HealthClient;
 /// A narrative of `country` for the 2019 report, its recommendations `recommendations`, and
 /// `filler` more paragraphs of about 1 KB each.
 fn narrative(country: &str, recommendations: &[String], filler: usize) -> Vec<u8> {
+    narrative_of(country, 2019, recommendations, filler)
+}
+
+/// [`narrative`], for the report of `year`.
+fn narrative_of(country: &str, year: i32, recommendations: &[String], filler: usize) -> Vec<u8> {
     let mut text = format!(
-        "{country} (Tier 2) Extracted in part from the U.S. State Dept 2019 TIP Report\n\n\
+        "{country} (Tier 2) Extracted in part from the U.S. State Dept {year} TIP Report\n\n\
          The Government of {country} does not fully meet the minimum standards for the elimination of \
          trafficking but is making significant efforts to do so; therefore {country} remained on Tier 2.\n\n"
     );
@@ -72,6 +78,82 @@ async fn thousands_of_identical_recommendations_compare_at_once_and_health_answe
     let listing = ListRecommendationsRequest { parent: "countries/TCD".into(), ..Default::default() };
     let recurring = server.insights().list_recommendations(listing).await.unwrap().into_inner();
     assert!(!recurring.recommendations.is_empty());
+    assert_eq!(health(&server.channel).await, ServingStatus::Serving as i32);
+    server.stop().await;
+}
+
+/// Log lines of every server this test binary runs, from any thread (recommendation matching
+/// logs from the blocking pool): the process's global subscriber, set once.
+fn global_log() -> &'static Arc<Mutex<Vec<u8>>> {
+    static LOG: OnceLock<Arc<Mutex<Vec<u8>>>> = OnceLock::new();
+    LOG.get_or_init(|| {
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let writer = log.clone();
+        let subscriber =
+            tracing_subscriber::fmt().with_ansi(false).with_writer(move || LogWriter(writer.clone())).finish();
+        tracing::subscriber::set_global_default(subscriber).expect("no other global subscriber");
+        log
+    })
+}
+
+struct LogWriter(Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for LogWriter {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// `n` in letters (a, b, …, z, ba, …): a word the parser keeps as it is, unlike digits.
+fn letters(mut n: usize) -> String {
+    let mut word = Vec::new();
+    loop {
+        word.push(b'a' + u8::try_from(n % 26).unwrap());
+        n /= 26;
+        if n == 0 {
+            break;
+        }
+    }
+    word.reverse();
+    String::from_utf8(word).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_timed_out_listing_of_recommendations_stops_its_matching() {
+    let log = global_log();
+    let server = TestServer::start_with(|config| config.request_timeout = Duration::from_secs(1)).await;
+    // Ten reports of 200 recommendations that share three words and no more: 2,000 wordings,
+    // the most one call weighs, each weighed against every other (seconds of work).
+    for year in 2010..2020 {
+        let recommendations: Vec<String> = (0..200)
+            .map(|n| {
+                let unique = letters(1_000 + year as usize * 200 + n);
+                let words: Vec<String> = ["north", "south", "east", "west", "upper", "lower", "inner", "outer"]
+                    .iter()
+                    .map(|side| format!("{side}{unique}"))
+                    .collect();
+                format!("Prosecute traffickers and protect victims in {}.", words.join(" "))
+            })
+            .collect();
+        server.ingest().ingest_document(document(narrative_of("Chad", year, &recommendations, 0))).await.unwrap();
+    }
+    let listing = ListRecommendationsRequest { parent: "countries/TCD".into(), ..Default::default() };
+    let refused = server.insights().list_recommendations(listing).await.unwrap_err();
+    assert_eq!(refused.code(), Code::DeadlineExceeded, "{refused:?}");
+    // Before: the matching ran on to its end, seconds after the reply; nothing said so.
+    let stopped = || String::from_utf8_lossy(&log.lock().unwrap()).contains("recommendation matching stopped");
+    for _ in 0..3000 {
+        if stopped() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert!(stopped(), "no log line says the matching stopped");
     assert_eq!(health(&server.channel).await, ServingStatus::Serving as i32);
     server.stop().await;
 }
