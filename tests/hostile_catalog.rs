@@ -123,18 +123,15 @@ async fn a_timed_out_listing_of_recommendations_stops_its_matching() {
     // (seconds of work).
     const SHARED: &str = "prosecute traffickers protect victims investigate convict punish identify refer shelters \
                           fund train officials judges police labor inspect border screen migrants";
-    for year in 2010_usize..2020 {
+    for year in 2010..2020 {
+        let first = usize::try_from(year).unwrap() * 200;
         let recommendations: Vec<String> = (0..200)
             .map(|n| {
-                let own: Vec<String> = (0..40).map(|k| letters(k, 2) + &letters(year * 200 + n, 4)).collect();
+                let own: Vec<String> = (0..40).map(|k| letters(k, 2) + &letters(first + n, 4)).collect();
                 format!("{SHARED} {}.", own.join(" "))
             })
             .collect();
-        server
-            .ingest()
-            .ingest_document(document(narrative_of("Chad", year as i32, &recommendations, 0)))
-            .await
-            .unwrap();
+        server.ingest().ingest_document(document(narrative_of("Chad", year, &recommendations, 0))).await.unwrap();
     }
     let listing = ListRecommendationsRequest { parent: "countries/TCD".into(), ..Default::default() };
     let refused = server.insights().list_recommendations(listing).await.unwrap_err();
