@@ -195,3 +195,71 @@ fn abandon_when_unread(unsent: Weak<Mutex<Unsent>>, write_timeout: Duration, spa
     };
     tokio::spawn(timer).abort_handle()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use http_body::Body as _;
+
+    async fn next_frame(body: &mut Body) -> Option<Result<Frame<Bytes>, tonic::Status>> {
+        std::future::poll_fn(|cx| Pin::new(&mut *body).poll_frame(cx)).await
+    }
+
+    /// `len` bytes that differ from piece to piece: a piece out of place shows.
+    fn numbered(len: usize) -> Bytes {
+        (0..len).map(|i| u8::try_from(i % 251).unwrap()).collect()
+    }
+
+    fn reply(message: &Bytes) -> Body {
+        Body::new(http_body_util::Full::new(message.clone()))
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_reply_is_abandoned_once_its_client_took_nothing_for_the_write_timeout() {
+        let writing = ReplyWriting::new(1 << 20, Duration::from_secs(10));
+        let message = numbered(5 * PIECE);
+        let mut body = writing.bound(reply(&message));
+        let mut received = Vec::new();
+        for _ in 0..3 {
+            // A slow client, but one that takes a piece within every write timeout.
+            let piece = next_frame(&mut body).await.unwrap().unwrap().into_data().unwrap();
+            assert_eq!(piece.len(), PIECE);
+            received.extend_from_slice(&piece);
+            assert_eq!(writing.budget.available_permits(), (1 << 20) - message.len(), "the message is kept");
+            tokio::time::advance(Duration::from_secs(8)).await;
+        }
+        // Then nothing: the timer frees the rest although nobody polls the body.
+        tokio::time::advance(Duration::from_secs(3)).await;
+        tokio::task::yield_now().await;
+        assert_eq!(writing.budget.available_permits(), 1 << 20, "the share came back");
+        let reset = next_frame(&mut body).await.unwrap().unwrap_err();
+        let reason = std::error::Error::source(&reset).and_then(|source| source.downcast_ref::<h2::Error>());
+        assert_eq!(reason.and_then(h2::Error::reason), Some(h2::Reason::CANCEL), "{reset:?}");
+        assert_eq!(received, message[..3 * PIECE]);
+    }
+
+    #[tokio::test]
+    async fn a_reply_comes_whole_in_pieces_and_one_past_the_budget_is_refused() {
+        let writing = ReplyWriting::new(4 * PIECE, Duration::from_secs(10));
+        let message = numbered(3 * PIECE + 5);
+        let mut read = writing.bound(reply(&message));
+        let mut received = Vec::new();
+        while let Some(frame) = next_frame(&mut read).await {
+            received.extend_from_slice(&frame.unwrap().into_data().unwrap());
+        }
+        assert_eq!(received, message);
+        assert!(read.is_end_stream());
+        assert_eq!(writing.budget.available_permits(), 4 * PIECE, "the share came back");
+
+        let mut kept = writing.bound(reply(&message));
+        next_frame(&mut kept).await.unwrap().unwrap();
+        let mut refused = writing.bound(reply(&message));
+        let trailers = next_frame(&mut refused).await.unwrap().unwrap().into_trailers().unwrap();
+        assert_eq!(crate::trailers::grpc_code(&trailers), Some(Code::ResourceExhausted));
+        assert!(next_frame(&mut refused).await.is_none());
+        // Small messages are neither kept nor counted.
+        let small = Bytes::from_static(b"a small reply");
+        let mut passed = writing.bound(reply(&small));
+        assert_eq!(next_frame(&mut passed).await.unwrap().unwrap().into_data().unwrap(), small);
+    }
+}
