@@ -5,6 +5,7 @@ mod auth;
 pub mod catalog;
 mod connections;
 pub mod error;
+mod http_endpoint;
 mod limits;
 mod logging;
 mod metrics;
@@ -274,7 +275,8 @@ pub async fn serve(
         store.limit_size(max_bytes).map_err(error::ApiError::from)?;
     }
     let interrupt_store = store.clone();
-    let metrics_endpoint = metrics::MetricsEndpointLayer::new(store.clone(), config.db.clone());
+    let metrics_endpoint =
+        http_endpoint::EndpointLayer::new(metrics::MetricsEndpoint::new(store.clone(), config.db.clone()));
     let (stopping_sender, stopping) = watch::channel(false);
     let catalog = Catalog::new(store.clone(), stopping.clone(), config.cache_entries)?;
     if config.read_only {
@@ -369,7 +371,9 @@ pub async fn serve(
         // HTTP/1.1 as well as HTTP/2; gRPC itself stays on HTTP/2.
         .accept_http1(true)
         .layer(metrics_endpoint)
-        .layer(tower::util::option_layer(config.page.clone().map(web::WebPageLayer::new)))
+        .layer(tower::util::option_layer(
+            config.page.clone().map(|page| http_endpoint::EndpointLayer::new(web::WebPage::new(page))),
+        ))
         .layer(tower::util::option_layer(cors(&config.cors_origins)))
         // Outside the log and the limits, so that both see a gRPC-Web call as the gRPC call it is.
         .layer(tonic_web::GrpcWebLayer::new())

@@ -1,5 +1,5 @@
-//! Prometheus metrics, served as text at `GET /metrics` on the serving port: a scraper needs no
-//! second port to be opened, secured and load-balanced. Call counts and latencies follow the
+//! Prometheus metrics, served as text at `GET /metrics` on the serving port (an
+//! [`Endpoint`]). Call counts and latencies follow the
 //! go-grpc-prometheus names, so existing gRPC dashboards work unchanged. A scraper that asks for
 //! OpenMetrics (Prometheus does) gets it; any other client the classic text format.
 //!
@@ -7,22 +7,19 @@
 //! ingest outcome) sit deep in the layers and need no handle passed down to them.
 
 use std::collections::HashSet;
-use std::future::Future;
 use std::path::PathBuf;
-use std::pin::Pin;
 use std::sync::{Arc, OnceLock};
-use std::task::{Context, Poll};
 use std::time::Duration;
 
-use http::{Request, Response};
+use http::Response;
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
-use tower::{Layer, Service};
 
+use crate::http_endpoint::{Answer, Endpoint};
 use crate::store::Store;
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -178,65 +175,33 @@ pub(crate) fn document_ingested(outcome: &str) {
     metrics().ingested.get_or_create(&OutcomeLabels { outcome }).inc();
 }
 
-/// Answers `GET /metrics` with the exposition, before the gRPC router; passes on everything else.
-#[derive(Clone)]
-pub struct MetricsEndpointLayer {
-    source: Arc<StoreSource>,
-}
-
-/// What the store gauges are read from at scrape time.
-struct StoreSource {
+/// `GET /metrics`: the exposition.
+pub struct MetricsEndpoint {
     store: Arc<Store>,
     db: PathBuf,
 }
 
-impl MetricsEndpointLayer {
+impl MetricsEndpoint {
+    /// The store gauges are read from `store` and the size of `db` at scrape time.
     pub fn new(store: Arc<Store>, db: PathBuf) -> Self {
-        Self { source: Arc::new(StoreSource { store, db }) }
+        Self { store, db }
     }
 }
 
-impl<S> Layer<S> for MetricsEndpointLayer {
-    type Service = MetricsEndpoint<S>;
-
-    fn layer(&self, inner: S) -> Self::Service {
-        MetricsEndpoint { inner, source: self.source.clone() }
-    }
-}
-
-/// The service made by [`MetricsEndpointLayer`].
-#[derive(Clone)]
-pub struct MetricsEndpoint<S> {
-    inner: S,
-    source: Arc<StoreSource>,
-}
-
-impl<S, B> Service<Request<B>> for MetricsEndpoint<S>
-where
-    S: Service<Request<B>, Response = Response<tonic::body::Body>>,
-    S::Future: Send + 'static,
-{
-    type Response = S::Response;
-    type Error = S::Error;
-    type Future = Pin<Box<dyn Future<Output = Result<Self::Response, Self::Error>> + Send>>;
-
-    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
-        self.inner.poll_ready(cx)
+impl Endpoint for MetricsEndpoint {
+    fn answers(&self, method: &http::Method, path: &str) -> bool {
+        method == http::Method::GET && path == "/metrics"
     }
 
-    fn call(&mut self, request: Request<B>) -> Self::Future {
-        if request.method() != http::Method::GET || request.uri().path() != "/metrics" {
-            return Box::pin(self.inner.call(request));
-        }
+    fn answer(self: Arc<Self>, request: http::request::Parts) -> Answer {
         // Prometheus asks for OpenMetrics; curl and older scrapers get the classic text format.
         let open_metrics = request
-            .headers()
+            .headers
             .get(http::header::ACCEPT)
             .and_then(|accept| accept.to_str().ok())
             .is_some_and(|accept| accept.contains("application/openmetrics-text"));
-        let source = self.source.clone();
         Box::pin(async move {
-            let text = tokio::task::spawn_blocking(move || source.scrape()).await.unwrap_or_default();
+            let text = tokio::task::spawn_blocking(move || self.scrape()).await.unwrap_or_default();
             let (text, content_type) = if open_metrics {
                 (text, "application/openmetrics-text; version=1.0.0; charset=utf-8")
             } else {
@@ -244,7 +209,7 @@ where
             };
             let mut response = Response::new(tonic::body::Body::new(text));
             response.headers_mut().insert(http::header::CONTENT_TYPE, http::HeaderValue::from_static(content_type));
-            Ok(response)
+            response
         })
     }
 }
@@ -266,7 +231,7 @@ fn classic_text(open_metrics: &str) -> String {
     text
 }
 
-impl StoreSource {
+impl MetricsEndpoint {
     /// Reads the store gauges and encodes every metric.
     fn scrape(&self) -> String {
         let metrics = metrics();

@@ -8,19 +8,17 @@
 //! for working on the page without rebuilding the binary.
 
 use std::collections::HashMap;
-use std::future::Future;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context, Poll};
 use std::time::Instant;
 
 use bytes::Bytes;
 use http::header::{self, HeaderValue};
-use http::{Method, Request, Response, StatusCode};
+use http::{Method, Response, StatusCode};
 use sha2::{Digest, Sha256};
-use tower::{Layer, Service};
+
+use crate::http_endpoint::{Answer, Endpoint};
 
 // `EMBEDDED`: every file of web/dist as (path, bytes), written by build.rs.
 include!(concat!(env!("OUT_DIR"), "/web_assets.rs"));
@@ -123,68 +121,38 @@ async fn read_from(folder: &Path, path: &str) -> Option<Arc<Asset>> {
     tokio::task::spawn_blocking(read).await.ok()?
 }
 
-/// Answers `GET` and `HEAD` with the page's files (404 for any other path), before the gRPC-Web
-/// translation and the gRPC router; passes on every other request. gRPC is always `POST`.
-#[derive(Clone)]
-pub struct WebPageLayer {
-    assets: Arc<Assets>,
+/// `GET` and `HEAD`: the page's files (404 for any other path). gRPC is always `POST`.
+pub struct WebPage {
+    assets: Assets,
 }
 
-impl WebPageLayer {
+impl WebPage {
     pub fn new(source: PageSource) -> Self {
-        Self { assets: Arc::new(Assets::new(source)) }
+        Self { assets: Assets::new(source) }
     }
 }
 
-impl<S> Layer<S> for WebPageLayer {
-    type Service = WebPage<S>;
-
-    fn layer(&self, inner: S) -> Self::Service {
-        WebPage { inner, assets: self.assets.clone() }
-    }
-}
-
-/// The service made by [`WebPageLayer`].
-#[derive(Clone)]
-pub struct WebPage<S> {
-    inner: S,
-    assets: Arc<Assets>,
-}
-
-impl<S, B> Service<Request<B>> for WebPage<S>
-where
-    S: Service<Request<B>, Response = Response<tonic::body::Body>>,
-    S::Future: Send + 'static,
-{
-    type Response = S::Response;
-    type Error = S::Error;
-    type Future = Pin<Box<dyn Future<Output = Result<Self::Response, Self::Error>> + Send>>;
-
-    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
-        self.inner.poll_ready(cx)
+impl Endpoint for WebPage {
+    fn answers(&self, method: &Method, _path: &str) -> bool {
+        method == Method::GET || method == Method::HEAD
     }
 
-    fn call(&mut self, request: Request<B>) -> Self::Future {
-        if request.method() != Method::GET && request.method() != Method::HEAD {
-            return Box::pin(self.inner.call(request));
-        }
-        let assets = self.assets.clone();
-        let (parts, _body) = request.into_parts();
+    fn answer(self: Arc<Self>, request: http::request::Parts) -> Answer {
         Box::pin(async move {
             let started = Instant::now();
-            let asset = match file_path(parts.uri.path()) {
-                Some(path) => assets.get(path).await,
+            let asset = match file_path(request.uri.path()) {
+                Some(path) => self.assets.get(path).await,
                 None => None,
             };
-            let response = respond(&parts, asset.as_deref());
+            let response = respond(&request, asset.as_deref());
             tracing::info!(
-                method = %parts.method,
-                path = parts.uri.path(),
+                method = %request.method,
+                path = request.uri.path(),
                 http_status = response.status().as_u16(),
                 latency_us = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX),
                 "page"
             );
-            Ok(response)
+            response
         })
     }
 }
@@ -250,6 +218,8 @@ fn plain(status: StatusCode, text: &'static str) -> Response<tonic::body::Body> 
 
 #[cfg(test)]
 mod tests {
+    use http::Request;
+
     use super::*;
 
     #[test]
