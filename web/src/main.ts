@@ -1,0 +1,68 @@
+// The router: every view has a hash URL (#/map?year=2018, #/years/2018, #/countries/MLI,
+// #/countries/MLI/reports/2023, #/search?q=...), so views can be shared, and back and forward
+// move between them.
+import { countryView } from "./views/country";
+import { failure, type ViewContext } from "./views/common";
+import { mapView } from "./views/map";
+import { searchView } from "./views/search";
+import { yearView } from "./views/year";
+
+const VIEWS: Record<string, (ctx: ViewContext) => Promise<void>> = {
+  "": mapView,
+  map: mapView,
+  years: yearView,
+  countries: countryView,
+  search: searchView,
+};
+
+const main = document.getElementById("main")!;
+let current = 0;
+let shownView = "";
+
+async function route(): Promise<void> {
+  const token = ++current;
+  const [pathText, queryText = ""] = location.hash.replace(/^#\/?/, "").split("?");
+  const path = pathText.split("/").filter(Boolean).map(decodeURIComponent);
+  const name = path[0] ?? "";
+  const view = VIEWS[name] ?? mapView;
+  const firstRender = shownView === "";
+  const sameView = shownView === name && name !== "countries";
+  main.removeAttribute("data-ready");
+  main.setAttribute("aria-busy", "true");
+  for (const link of document.querySelectorAll<HTMLAnchorElement>("header nav a")) {
+    if (link.dataset.view === (name || "map")) link.setAttribute("aria-current", "page");
+    else link.removeAttribute("aria-current");
+  }
+  const ctx: ViewContext = {
+    main,
+    path,
+    query: new URLSearchParams(queryText),
+    stale: () => token !== current,
+    title: (text) => (document.title = `${text} · TIP Atlas`),
+    ready: (key) => {
+      main.dataset.ready = key;
+      main.removeAttribute("aria-busy");
+      performance.mark(`ready ${key}`);
+    },
+  };
+  try {
+    await view(ctx);
+  } catch (error) {
+    if (ctx.stale()) return;
+    main.replaceChildren(failure(error));
+    main.removeAttribute("aria-busy");
+    main.dataset.ready = "error";
+  }
+  if (ctx.stale()) return;
+  shownView = name;
+  // A new view takes focus to its heading, for screen readers and keyboards; a year change
+  // within a view leaves the focus where it is (on the slider or the step link).
+  if (!firstRender && !sameView) {
+    const target = main.querySelector<HTMLElement>("[data-focus]") ?? main.querySelector<HTMLElement>("h1");
+    target?.focus({ preventScroll: false });
+    if (!target?.hasAttribute("data-focus")) window.scrollTo(0, 0);
+  }
+}
+
+window.addEventListener("hashchange", () => void route());
+void route();

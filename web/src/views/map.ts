@@ -1,0 +1,168 @@
+// The world map of one report year: a link per ranked country, filled with its tier's colour and
+// pattern, a legend with the year's counts, and the same data as a table for keyboards and
+// screen readers. The SVG is built once and repainted when the year changes.
+import { h, s } from "../dom";
+import { MAP_HEIGHT, MAP_WIDTH, SHAPES, UNRANKED_LAND } from "../gen/world";
+import type { Placement } from "../gen/tip/v1/country_pb";
+import { Tier } from "../gen/tip/v1/common_pb";
+import { placements, reportYears } from "../data";
+import { changeText, iso3Of, regionName, tierBadge, tierName, tierStyle, TIERS, NO_DATA } from "../tiers";
+import { yearStepper, type ViewContext, type YearStepper } from "./common";
+
+const DOT_RADIUS = 2.6;
+
+interface MapShape {
+  link: SVGAElement;
+  name: string;
+}
+
+/** The map's SVG with a link per country, kept across visits of the view. */
+let built: { svg: SVGSVGElement; shapes: Map<string, MapShape>; tooltip: HTMLElement } | undefined;
+
+function buildMap() {
+  const tooltip = h("div", { class: "tooltip", "aria-hidden": "true", hidden: true });
+  const shapes = new Map<string, MapShape>();
+  const dots: SVGElement[] = [];
+  const links = SHAPES.map(([iso3, d, x, y]) => {
+    const link = s("a", { href: `#/countries/${iso3}`, class: "shape", "data-iso3": iso3 }, s("path", { d }));
+    if (x !== undefined && y !== undefined) {
+      // Small territories: a dot drawn above every outline, part of the same link.
+      const dot = s("circle", { cx: x, cy: y, r: DOT_RADIUS, class: "dot" });
+      link.append(dot);
+      dots.push(link);
+    }
+    shapes.set(iso3, { link, name: iso3 });
+    return link;
+  });
+  // Links with a dot last, so their dots are painted (and hovered) above the large shapes.
+  const ordered = [...links.filter((l) => !dots.includes(l)), ...dots];
+  const svg = s(
+    "svg",
+    { viewBox: `0 0 ${MAP_WIDTH} ${MAP_HEIGHT}`, class: "world", role: "group", id: "map" },
+    s("path", { d: UNRANKED_LAND, class: "unranked", "aria-hidden": "true" }),
+    ordered,
+  );
+  const show = (event: Event) => {
+    const link = (event.target as Element).closest("a.shape");
+    if (!link) return;
+    tooltip.replaceChildren(...(JSON.parse(link.getAttribute("data-tip") ?? "[]") as string[]).map((line, i) => h(i ? "div" : "strong", {}, line)));
+    tooltip.hidden = false;
+    const figure = svg.parentElement!.getBoundingClientRect();
+    const box = link.getBoundingClientRect();
+    const left = Math.min(Math.max(box.left + box.width / 2 - figure.left, 80), figure.width - 80);
+    tooltip.style.left = `${left}px`;
+    tooltip.style.top = `${box.top - figure.top}px`;
+  };
+  const hide = () => (tooltip.hidden = true);
+  svg.addEventListener("mouseover", show);
+  svg.addEventListener("focusin", show);
+  svg.addEventListener("mouseleave", hide);
+  svg.addEventListener("focusout", hide);
+  return { svg, shapes, tooltip };
+}
+
+function describe(p: Placement | undefined, year: number): string[] {
+  if (!p) return [`No placement known for ${year}`];
+  const lines = [tierStyle(p.tier).label, changeText(p.tier, p.previousTier, p.previousYear, year)];
+  if (p.conflict) lines.push("sources disagree on this placement");
+  return lines;
+}
+
+function paint(year: number, byCode: Map<string, Placement>) {
+  const map = (built ??= buildMap());
+  for (const [iso3, shape] of map.shapes) {
+    const p = byCode.get(iso3);
+    const name = p?.displayName ?? shape.name;
+    shape.name = name;
+    const lines = describe(p, year);
+    shape.link.setAttribute("class", `shape tier-${tierStyle(p?.tier).key}`);
+    shape.link.setAttribute("data-tier", tierName(p?.tier));
+    shape.link.setAttribute("aria-label", `${name}: ${lines.join(", ")}`);
+    shape.link.setAttribute("data-tip", JSON.stringify([name, ...lines]));
+  }
+  map.svg.setAttribute("aria-label", `World map of tier placements in the ${year} report. Each country is a link to its page.`);
+}
+
+function legend(list: Placement[]) {
+  const counts = new Map<Tier, number>();
+  for (const p of list) counts.set(p.tier, (counts.get(p.tier) ?? 0) + 1);
+  const noData = SHAPES.length - list.length;
+  const item = (key: string, label: string, count: number | undefined) =>
+    h("li", {}, h("span", { class: `swatch tier-${key}`, "aria-hidden": "true" }), label, count !== undefined && h("span", { class: "count" }, ` ${count}`));
+  return h(
+    "ul",
+    { class: "legend", "aria-label": "Legend" },
+    TIERS.map((t) => item(tierStyle(t).key, tierStyle(t).label, counts.get(t) ?? 0)),
+    item(NO_DATA.key, "No data for this year", noData),
+    item("unranked", "Not covered by the report", undefined),
+  );
+}
+
+function listView(year: number, list: Placement[]) {
+  const rows = [...list].sort((a, b) => a.displayName.localeCompare(b.displayName));
+  return h(
+    "details",
+    { class: "country-list" },
+    h("summary", {}, `All ${list.length} placements of ${year} as a list`),
+    h(
+      "table",
+      {},
+      h("caption", { class: "visually-hidden" }, `Tier placements in ${year}`),
+      h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Country"), h("th", { scope: "col" }, "Tier"), h("th", { scope: "col" }, "Change"), h("th", { scope: "col" }, "Region"))),
+      h(
+        "tbody",
+        {},
+        rows.map((p) =>
+          h(
+            "tr",
+            { "data-iso3": iso3Of(p.country) },
+            h("th", { scope: "row" }, h("a", { href: `#/countries/${iso3Of(p.country)}` }, p.displayName)),
+            h("td", {}, tierBadge(p.tier)),
+            h("td", {}, changeText(p.tier, p.previousTier, p.previousYear, year), p.conflict && " (sources disagree)"),
+            h("td", {}, regionName(p.region)),
+          ),
+        ),
+      ),
+    ),
+  );
+}
+
+/** The view's elements while it is shown: the year changes repaint them in place. */
+let shell: { root: HTMLElement; stepper: YearStepper; heading: HTMLElement; lede: HTMLElement; legend: HTMLElement; list: HTMLElement } | undefined;
+let shownYear = 0;
+
+async function show(ctx: ViewContext, year: number): Promise<void> {
+  shownYear = year;
+  const list = await placements(year);
+  if (ctx.stale() || shownYear !== year || !shell) return;
+  paint(year, new Map(list.map((p) => [iso3Of(p.country), p])));
+  shell.stepper.set(year);
+  shell.heading.textContent = `Tier placements in the ${year} report`;
+  shell.lede.replaceChildren(
+    "Hover or focus a country for its tier and its change from the year before; select it to open its page. See also ",
+    h("a", { href: `#/years/${year}` }, `${year} at a glance`),
+    ".",
+  );
+  shell.legend.replaceWith((shell.legend = legend(list)));
+  const open = (shell.list as HTMLDetailsElement).open;
+  shell.list.replaceWith((shell.list = listView(year, list)));
+  (shell.list as HTMLDetailsElement).open = open;
+  ctx.title(`Tier placements in ${year}`);
+  ctx.ready(`map:${year}`);
+}
+
+export async function mapView(ctx: ViewContext): Promise<void> {
+  const years = await reportYears();
+  const requested = Number(ctx.query.get("year"));
+  const year = years.includes(requested) ? requested : years[years.length - 1];
+  if (ctx.stale()) return;
+  if (!shell || !ctx.main.contains(shell.root)) {
+    const map = (built ??= buildMap());
+    const stepper = yearStepper(years, (y) => `#/map?year=${y}`, (y) => void show(ctx, y));
+    const parts = { heading: h("h1", { tabindex: "-1" }), lede: h("p", { class: "lede" }), legend: h("ul"), list: h("details") };
+    const root = h("div", { class: "map-view" }, parts.heading, parts.lede, stepper.element, h("figure", { class: "map" }, map.svg, map.tooltip), parts.legend, parts.list);
+    shell = { root, stepper, ...parts };
+    ctx.main.replaceChildren(root);
+  }
+  await show(ctx, year);
+}
