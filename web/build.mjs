@@ -81,7 +81,7 @@ await build({
   sourcemap: false,
   format: "iife",
   target: ["es2022"],
-  legalComments: "none",
+  legalComments: "eof",
   charset: "utf8",
   logLevel: "warning",
 });

@@ -165,6 +165,7 @@ def test_the_map_fills_every_ranked_country_with_its_tier_and_follows_the_year(p
     assert page.tab.evaluate("location.hash") == "#/map?year=2023"
 
     # The same data as a list, for keyboards and screen readers.
+    page.tab.click(".country-list summary")
     row = page.tab.locator('.country-list tr[data-iso3="MLI"]')
     assert "Tier 2" in row.inner_text() and "upgraded from Tier 2 Watch List (2022)" in row.inner_text()
 
@@ -182,8 +183,13 @@ def test_malis_page_shows_its_narrative_recommendations_and_upgrade_in_five_rpcs
     assert page.tab.locator("ol[data-recurring] > li").count() == 9
     assert page.tab.get_attribute('.timeline li[data-year="2023"]', "data-tier") == "TIER_2"
     assert page.tab.get_attribute('.timeline li[data-year="2022"]', "data-tier") == "TIER_2_WATCH_LIST"
-    upgrade = page.tab.locator('table.history tr[data-year="2023"]').inner_text()
-    assert "upgraded from Tier 2 Watch List (2022)" in upgrade
+    upgrade = page.tab.locator('.changes li[data-year="2023"]')
+    assert upgrade.is_visible() and "upgraded from Tier 2 Watch List (2022)" in upgrade.inner_text()
+
+    # A report's URL opens its narrative and takes the focus there, for keyboards and screen readers.
+    page.tab.click('.report-years a[href="#/countries/MLI/reports/2023"]')
+    page.wait("country:MLI:2023")
+    assert page.tab.evaluate("document.activeElement.closest('article')?.dataset.report") == "2023"
 
 
 def test_search_highlights_the_phrase_and_filters(page):

@@ -8,7 +8,6 @@ import { searchView } from "./views/search";
 import { yearView } from "./views/year";
 
 const VIEWS: Record<string, (ctx: ViewContext) => Promise<void>> = {
-  "": mapView,
   map: mapView,
   years: yearView,
   countries: countryView,
@@ -17,20 +16,20 @@ const VIEWS: Record<string, (ctx: ViewContext) => Promise<void>> = {
 
 const main = document.getElementById("main")!;
 let current = 0;
-let shownView = "";
+let shownView: string | undefined;
 
 async function route(): Promise<void> {
   const token = ++current;
   const [pathText, queryText = ""] = location.hash.replace(/^#\/?/, "").split("?");
   const path = pathText.split("/").filter(Boolean).map(decodeURIComponent);
-  const name = path[0] ?? "";
-  const view = VIEWS[name] ?? mapView;
-  const firstRender = shownView === "";
+  const name = path[0] && Object.hasOwn(VIEWS, path[0]) ? path[0] : "map";
+  const view = VIEWS[name];
+  const firstRender = shownView === undefined;
   const sameView = shownView === name && name !== "countries";
   main.removeAttribute("data-ready");
   main.setAttribute("aria-busy", "true");
   for (const link of document.querySelectorAll<HTMLAnchorElement>("header nav a")) {
-    if (link.dataset.view === (name || "map")) link.setAttribute("aria-current", "page");
+    if (link.dataset.view === name) link.setAttribute("aria-current", "page");
     else link.removeAttribute("aria-current");
   }
   const ctx: ViewContext = {
@@ -55,13 +54,13 @@ async function route(): Promise<void> {
   }
   if (ctx.stale()) return;
   shownView = name;
-  // A new view takes focus to its heading, for screen readers and keyboards; a year change
-  // within a view leaves the focus where it is (on the slider or the step link).
-  if (!firstRender && !sameView) {
-    const target = main.querySelector<HTMLElement>("[data-focus]") ?? main.querySelector<HTMLElement>("h1");
-    target?.focus({ preventScroll: false });
-    if (!target?.hasAttribute("data-focus")) window.scrollTo(0, 0);
-  }
+  // A new view takes focus to its heading, for screen readers and keyboards (a view may name
+  // another target with data-focus: a report's narrative); a year change within a view leaves the
+  // focus where it is (on the slider or the step link), and a first load where the browser put it.
+  if (sameView) return;
+  const target = main.querySelector<HTMLElement>("[data-focus]") ?? (firstRender ? null : main.querySelector<HTMLElement>("h1"));
+  target?.focus();
+  if (target?.tagName === "H1") window.scrollTo(0, 0);
 }
 
 window.addEventListener("hashchange", () => void route());

@@ -80,29 +80,52 @@ function sourcesOf(e: TierHistoryEntry): Child[] {
   ]);
 }
 
-function historyTable(history: TierHistoryEntry[]): HTMLElement {
+/** The years a country changed tier, or a source disagreed, or a downgrade was waived: newest first. */
+function changes(history: TierHistoryEntry[]): HTMLElement {
+  const notable = [...history].reverse().filter((e) => !e.missing && (e.tier !== e.previousTier || e.conflicts.length || e.downgradeRule !== DowngradeRule.UNSPECIFIED));
   return h(
-    "div",
-    { class: "table-wrap" },
-    h(
-      "table",
-      { class: "history" },
-      h("caption", { class: "visually-hidden" }, "Tier history, year by year"),
-      h("thead", {}, h("tr", {}, ["Year", "Tier", "Change", "Notes", "Sources"].map((c) => h("th", { scope: "col" }, c)))),
+    "ul",
+    { class: "changes", "aria-label": "Changes of tier" },
+    notable.map((e) =>
       h(
-        "tbody",
-        {},
-        [...history].reverse().map((e) =>
-          h(
-            "tr",
-            { "data-year": e.year, class: e.conflicts.length ? "conflict" : null },
-            h("th", { scope: "row" }, e.year),
-            h("td", {}, e.missing ? tierBadge(undefined) : tierBadge(e.tier)),
-            h("td", {}, e.missing ? "no source at hand gives this year's tier" : changeText(e.tier, e.previousTier, e.previousYear, e.year)),
-            h("td", {}, entryNotes(e).join("; "), e.conflicts.length > 0 && h("ul", { class: "conflicts" }, e.conflicts.map((c) => h("li", {}, c)))),
-            h("td", {}, sourcesOf(e)),
-          ),
-        ),
+        "li",
+        { "data-year": e.year },
+        h("strong", {}, e.year),
+        " ",
+        tierBadge(e.tier),
+        " ",
+        changeText(e.tier, e.previousTier, e.previousYear, e.year),
+        entryNotes(e).filter((n) => !n.startsWith("year ")).map((n) => h("span", { class: "note" }, ` · ${n}`)),
+      ),
+    ),
+  );
+}
+
+function historyTable(history: TierHistoryEntry[]): HTMLElement {
+  const rows = [...history].reverse().map((e) =>
+    h(
+      "tr",
+      { "data-year": e.year, class: e.conflicts.length ? "conflict" : null },
+      h("th", { scope: "row" }, e.year),
+      h("td", {}, e.missing ? tierBadge(undefined) : tierBadge(e.tier)),
+      h("td", {}, e.missing ? "no source at hand gives this year's tier" : changeText(e.tier, e.previousTier, e.previousYear, e.year)),
+      h("td", {}, entryNotes(e).join("; "), e.conflicts.length > 0 && h("ul", { class: "conflicts" }, e.conflicts.map((c) => h("li", {}, c)))),
+      h("td", {}, sourcesOf(e)),
+    ),
+  );
+  return h(
+    "details",
+    {},
+    h("summary", {}, "Year by year, with Watch List years and sources"),
+    h(
+      "div",
+      { class: "table-wrap" },
+      h(
+        "table",
+        { class: "history" },
+        h("caption", { class: "visually-hidden" }, "Tier history, year by year"),
+        h("thead", {}, h("tr", {}, ["Year", "Tier", "Change", "Notes", "Sources"].map((c) => h("th", { scope: "col" }, c)))),
+        h("tbody", {}, rows),
       ),
     ),
   );
@@ -278,7 +301,7 @@ export async function countryView(ctx: ViewContext): Promise<void> {
       h("h1", { tabindex: "-1" }, data.country.displayName),
       h("p", { class: "lede" }, regionName(data.country.region), latest && [" · latest placement ", `${latest.year}: `, tierBadge(latest.tier)]),
     ),
-    h("section", { "aria-labelledby": "h-history" }, h("h2", { id: "h-history" }, "Tier history"), timeline(data.history), historyTable(data.history)),
+    h("section", { "aria-labelledby": "h-history" }, h("h2", { id: "h-history" }, "Tier history"), timeline(data.history), changes(data.history), historyTable(data.history)),
     h("section", { "aria-labelledby": "h-narratives" }, h("h2", { id: "h-narratives" }, "Narratives"), narratives(iso3, data.reports, year)),
     h(
       "section",

@@ -24,7 +24,7 @@ function buildMap() {
   const shapes = new Map<string, MapShape>();
   const dots: SVGElement[] = [];
   const links = SHAPES.map(([iso3, d, x, y]) => {
-    const link = s("a", { href: `#/countries/${iso3}`, class: "shape", "data-iso3": iso3 }, s("path", { d }));
+    const link = s("a", { href: `#/countries/${iso3}`, class: "shape", "data-iso3": iso3 }, s("path", { d, id: `shape-${iso3}` }));
     if (x !== undefined && y !== undefined) {
       // Small territories: a dot drawn above every outline, part of the same link.
       const dot = s("circle", { cx: x, cy: y, r: DOT_RADIUS, class: "dot" });
@@ -36,24 +36,31 @@ function buildMap() {
   });
   // Links with a dot last, so their dots are painted (and hovered) above the large shapes.
   const ordered = [...links.filter((l) => !dots.includes(l)), ...dots];
+  // The outline of the country under the pointer or focus, drawn above its neighbours.
+  const outline = s("use", { class: "outline", "aria-hidden": "true" });
   const svg = s(
     "svg",
     { viewBox: `0 0 ${MAP_WIDTH} ${MAP_HEIGHT}`, class: "world", role: "group", id: "map" },
     s("path", { d: UNRANKED_LAND, class: "unranked", "aria-hidden": "true" }),
     ordered,
+    outline,
   );
   const show = (event: Event) => {
     const link = (event.target as Element).closest("a.shape");
     if (!link) return;
     tooltip.replaceChildren(...(JSON.parse(link.getAttribute("data-tip") ?? "[]") as string[]).map((line, i) => h(i ? "div" : "strong", {}, line)));
     tooltip.hidden = false;
+    outline.setAttribute("href", `#shape-${link.getAttribute("data-iso3")}`);
     const figure = svg.parentElement!.getBoundingClientRect();
     const box = link.getBoundingClientRect();
     const left = Math.min(Math.max(box.left + box.width / 2 - figure.left, 80), figure.width - 80);
     tooltip.style.left = `${left}px`;
     tooltip.style.top = `${box.top - figure.top}px`;
   };
-  const hide = () => (tooltip.hidden = true);
+  const hide = () => {
+    tooltip.hidden = true;
+    outline.removeAttribute("href");
+  };
   svg.addEventListener("mouseover", show);
   svg.addEventListener("focusin", show);
   svg.addEventListener("mouseleave", hide);

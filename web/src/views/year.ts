@@ -80,7 +80,7 @@ function moverList(title: string, changes: TierChangeEntry[], year: number): HTM
     h(
       "ul",
       {},
-      changes.map((c) =>
+      [...changes].sort((a, b) => a.displayName.localeCompare(b.displayName)).map((c) =>
         h(
           "li",
           {},
@@ -114,16 +114,23 @@ export async function yearView(ctx: ViewContext): Promise<void> {
   shell.stepper.set(year);
   shell.heading.textContent = `The ${year} report at a glance`;
   ctx.title(`${year} at a glance`);
+  const chartWrap = h("div", { class: "chart-wrap" }, chart(rows, year));
   shell.content.replaceChildren(
     h("p", { class: "lede" }, `${row.total} countries and territories placed${row.missing ? `, ${row.missing} with no placement known` : ""}. `, h("a", { href: `#/map?year=${year}` }, `See ${year} on the map`), "."),
     h("h2", {}, "Countries per tier, every report year"),
     h("ul", { class: "legend", "aria-label": "Legend" }, [...TIERS.map((t) => tierStyle(t)), NO_DATA].map((st) => h("li", {}, h("span", { class: `swatch tier-${st.key}`, "aria-hidden": "true" }), st.label))),
-    h("div", { class: "chart-wrap" }, chart(rows, year)),
+    chartWrap,
     table(rows),
     h("h2", {}, `Who moved in ${year}`),
     changes.length
       ? h("div", { class: "mover-grid" }, moverList("Upgrades", by(TierMovement.UPGRADED), year), moverList("Downgrades", by(TierMovement.DOWNGRADED), year), moverList("To or from Special Case", others, year))
       : h("p", {}, `No country changed tier in ${year}.`),
   );
+  // On a narrow screen the chart scrolls sideways: bring this year's bar into view.
+  const bar = chartWrap.querySelector<SVGElement>(".bar.current");
+  if (bar && chartWrap.scrollWidth > chartWrap.clientWidth) {
+    const box = bar.getBoundingClientRect();
+    chartWrap.scrollLeft += box.left - chartWrap.getBoundingClientRect().left - chartWrap.clientWidth / 2;
+  }
   ctx.ready(`year:${year}`);
 }
