@@ -70,5 +70,5 @@ export function yearStepper(years: number[], href: (year: number) => string, onY
 /** Shown in place of a view whose data could not be had. */
 export function failure(error: unknown): HTMLElement {
   const message = error instanceof Error ? error.message : String(error);
-  return h("div", { class: "error", role: "alert" }, h("h1", { tabindex: "-1" }, "Could not load this view"), h("p", {}, message));
+  return h("div", { class: "error", role: "alert" }, h("h1", { tabindex: "-1" }, "Could not load this view"), h("p", {}, message), h("p", {}, h("a", { href: "#/" }, "Back to the map")));
 }

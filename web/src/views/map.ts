@@ -167,7 +167,9 @@ export async function mapView(ctx: ViewContext): Promise<void> {
     const map = (built ??= buildMap());
     const stepper = yearStepper(years, (y) => `#/map?year=${y}`, (y) => void show(ctx, y));
     const parts = { heading: h("h1", { tabindex: "-1" }), lede: h("p", { class: "lede" }), legend: h("ul"), list: h("details") };
-    const root = h("div", { class: "map-view" }, parts.heading, parts.lede, stepper.element, h("figure", { class: "map" }, map.svg, map.tooltip), parts.legend, parts.list);
+    // Past the map's links in one key press, to the list of the same data.
+    const skip = h("button", { type: "button", class: "skip-map", onclick: () => shell?.list.querySelector("summary")?.focus() }, "Skip the map to the list of countries");
+    const root = h("div", { class: "map-view" }, parts.heading, parts.lede, stepper.element, skip, h("figure", { class: "map" }, map.svg, map.tooltip), parts.legend, parts.list);
     shell = { root, stepper, ...parts };
     ctx.main.replaceChildren(root);
   }
