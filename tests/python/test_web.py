@@ -12,6 +12,7 @@ import os
 import signal
 import subprocess
 from pathlib import Path
+from types import SimpleNamespace
 
 import grpc
 import pytest
@@ -50,9 +51,10 @@ def _require(what: str, install: str):
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
-    """The page's address: a `tip-atlas serve` of its own, on a fresh store of the bundled data."""
+    """A `tip-atlas serve` of its own, on a fresh store of the bundled data: the page's URL, and
+    the gRPC address (None for a page served elsewhere, TIP_ATLAS_WEB_URL)."""
     if os.environ.get("TIP_ATLAS_WEB_URL"):
-        yield os.environ["TIP_ATLAS_WEB_URL"].rstrip("/") + "/"
+        yield SimpleNamespace(url=os.environ["TIP_ATLAS_WEB_URL"].rstrip("/") + "/", address=None)
         return
     binary = _server_binary()
     assert binary.is_file(), f"server binary not found: {binary} (set TIP_ATLAS_BIN)"
@@ -67,7 +69,7 @@ def site(tmp_path_factory):
         address = _wait_for_listening_line(proc, stderr_path)
         with grpc.insecure_channel(address) as channel:
             _wait_until_serving(channel, proc)
-        yield f"http://{address}/"
+        yield SimpleNamespace(url=f"http://{address}/", address=address)
         proc.send_signal(signal.SIGTERM)
         proc.wait(timeout=10)
     finally:
@@ -94,7 +96,7 @@ class Page:
     """A fresh browser tab (empty cache) that records the page's RPCs and uncaught errors."""
 
     def __init__(self, browser, site, viewport):
-        self.site = site
+        self.site = site.url
         self.context = browser.new_context(viewport=viewport)
         self.tab = self.context.new_page()
         self.rpcs: list[str] = []
@@ -207,7 +209,37 @@ def test_search_highlights_the_phrase_and_filters(page):
     page.tab.click("form[role=search] button[type=submit]")
     page.wait('search:"hereditary slavery"')
     assert page.tab.evaluate("location.hash").endswith("year=2022")
-    assert page.tab.locator(".results li").count() == 0
+    assert page.tab.locator('.results li[data-report="countries/MLI/reports/2023"]').count() == 0
+    assert all(r.endswith("/2022") for r in page.tab.eval_on_selector_all(".results li", "lis => lis.map(li => li.dataset.report)"))
+
+
+def test_two_narratives_are_compared_on_request(page, site, pb):
+    if site.address is None:
+        pytest.skip("a page served elsewhere (TIP_ATLAS_WEB_URL): no store to ingest narratives into")
+    # Two narratives of one country from the Mali seed: the earlier one has a recommendation the
+    # later drops, and lacks one the later adds.
+    seed = (REPO / "seeds/mali-2023.txt").read_text(encoding="utf-8")
+    later = seed.replace("MALI (Tier 2)", "NIGER (Tier 2)").replace("Mali", "Niger")
+    last = [line for line in later.splitlines() if line.startswith("Empower the anti-trafficking")][0]
+    earlier = later.replace("2023 TIP Report", "2022 TIP Report").replace(last, "Establish a national hotline for trafficking victims and publicize it in local languages.")
+    with grpc.insecure_channel(site.address) as channel:
+        ingest = pb.ingest_grpc.IngestServiceStub(channel)
+        for text in (earlier, later):
+            reply = ingest.IngestDocument(pb.ingest.IngestDocumentRequest(content=text.encode(), country="NER"), timeout=30)
+            assert [n.report for n in reply.narratives] in (["countries/NER/reports/2022"], ["countries/NER/reports/2023"]), reply
+
+    page.open("#/countries/NER", "country:NER")
+    loaded = len(page.rpcs)
+    assert loaded <= 5, page.rpcs
+    page.tab.select_option("#compare-base", "2022")
+    page.tab.select_option("#compare-target", "2023")
+    page.tab.click("form.compare button")
+    page.tab.wait_for_selector(".compare-grid")
+    count = lambda kind: page.tab.locator(f'.compare-grid [data-kind="{kind}"] li').count()  # noqa: E731
+    assert (count("kept"), count("added"), count("dropped")) == (8, 1, 1)
+    assert "Empower the anti-trafficking" in page.tab.locator('.compare-grid [data-kind="added"]').inner_text()
+    assert "national hotline" in page.tab.locator('.compare-grid [data-kind="dropped"]').inner_text()
+    assert page.rpcs[loaded:] == ["CompareReports"], "comparing asks one RPC, on request"
 
 
 def test_back_and_forward_move_between_views(page):

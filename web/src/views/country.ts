@@ -206,7 +206,8 @@ function recurring(recommendations: RecurringRecommendation[]): HTMLElement {
 }
 
 function comparisonResult(c: ReportComparison): HTMLElement {
-  const column = (title: string, items: string[]) => h("section", {}, h("h4", {}, `${title} (${items.length})`), items.length ? h("ul", {}, items.map((t) => h("li", {}, t))) : h("p", { class: "note" }, "None."));
+  const column = (title: string, items: string[]) =>
+    h("section", { "data-kind": title.toLowerCase() }, h("h4", {}, `${title} (${items.length})`), items.length ? h("ul", {}, items.map((t) => h("li", {}, t))) : h("p", { class: "note" }, "None."));
   return h(
     "div",
     {},
