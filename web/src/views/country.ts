@@ -215,9 +215,9 @@ function comparisonResult(c: ReportComparison): HTMLElement {
     h(
       "div",
       { class: "compare-grid" },
-      column("Kept", c.kept.map((k) => k.targetText)),
       column("Added", c.added.map((a) => a.text)),
       column("Dropped", c.dropped.map((d) => d.text)),
+      column("Kept", c.kept.map((k) => k.targetText)),
     ),
   );
 }
