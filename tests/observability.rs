@@ -63,13 +63,8 @@ impl Server {
 
     /// The reply to an HTTP/1.1 request of `method` on `path` with `headers`: its head and body.
     fn http1(&self, method: &str, path: &str, headers: &str) -> (String, String) {
-        let mut stream = std::net::TcpStream::connect(&self.address).unwrap();
-        let address = &self.address;
-        write!(stream, "{method} {path} HTTP/1.1\r\nHost: {address}\r\n{headers}Connection: close\r\n\r\n").unwrap();
-        let mut reply = String::new();
-        stream.read_to_string(&mut reply).unwrap();
-        let (head, body) = reply.split_once("\r\n\r\n").unwrap();
-        (head.to_owned(), body.to_owned())
+        let (head, body) = support::http1(&self.address, method, path, headers, b"");
+        (head, String::from_utf8(body).unwrap())
     }
 
     /// `GET /metrics` asking for OpenMetrics, as Prometheus scrapes: every sample by its name and

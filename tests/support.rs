@@ -210,3 +210,38 @@ pub fn shared_narrative(file: &str) -> Vec<u8> {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/narratives").join(file);
     std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
+
+/// One HTTP/1.1 exchange on a new connection to `address` (host:port): `request` is the head
+/// lines after the request line (each ending in CRLF) and the body. The reply's head, and its
+/// body with any chunked framing removed.
+pub fn http1(address: &str, method: &str, path: &str, headers: &str, body: &[u8]) -> (String, Vec<u8>) {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(address).unwrap();
+    let length = if body.is_empty() { String::new() } else { format!("Content-Length: {}\r\n", body.len()) };
+    write!(stream, "{method} {path} HTTP/1.1\r\nHost: {address}\r\n{headers}{length}Connection: close\r\n\r\n")
+        .unwrap();
+    stream.write_all(body).unwrap();
+    let mut reply = Vec::new();
+    stream.read_to_end(&mut reply).unwrap();
+    let split = reply.windows(4).position(|w| w == b"\r\n\r\n").expect("a reply head");
+    let head = String::from_utf8(reply[..split].to_vec()).unwrap();
+    let mut body = reply[split + 4..].to_vec();
+    if head.to_ascii_lowercase().contains("transfer-encoding: chunked") {
+        body = unchunked(&body);
+    }
+    (head, body)
+}
+
+fn unchunked(mut chunked: &[u8]) -> Vec<u8> {
+    let mut body = Vec::new();
+    loop {
+        let line_end = chunked.windows(2).position(|w| w == b"\r\n").expect("a chunk size line");
+        let size = std::str::from_utf8(&chunked[..line_end]).unwrap().split(';').next().unwrap();
+        let size = usize::from_str_radix(size.trim(), 16).unwrap();
+        if size == 0 {
+            return body;
+        }
+        body.extend_from_slice(&chunked[line_end + 2..line_end + 2 + size]);
+        chunked = &chunked[line_end + 2 + size + 2..];
+    }
+}

@@ -1,7 +1,9 @@
 //! Generates the tonic services of `proto/tip/v1` (server and client) against the message
-//! types of `tip-model`, so every crate shares one set of types.
+//! types of `tip-model`, so every crate shares one set of types; and lists the files of the
+//! built page, `web/dist`, for `web.rs` to embed.
 
-use std::{env, fs, path::PathBuf};
+use std::path::{Path, PathBuf};
+use std::{env, fs};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let proto_root = PathBuf::from(env::var("CARGO_MANIFEST_DIR")?).join("../../proto");
@@ -11,5 +13,35 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     let descriptors = protox::compile(&files, [&proto_root])?;
     tonic_prost_build::configure().extern_path(".tip.v1", "::tip_model::pb").compile_fds(descriptors)?;
+    embed_page(&PathBuf::from(env::var("CARGO_MANIFEST_DIR")?).join("../../web/dist"))
+}
+
+/// Writes `web_assets.rs`: `EMBEDDED`, every file under `dist` as (path from `dist`, bytes).
+fn embed_page(dist: &Path) -> Result<(), Box<dyn std::error::Error>> {
+    println!("cargo:rerun-if-changed={}", dist.display());
+    let mut files = Vec::new();
+    collect_files(dist, dist, &mut files)?;
+    files.sort();
+    let mut table = String::from("static EMBEDDED: &[(&str, &[u8])] = &[\n");
+    for (relative, absolute) in &files {
+        println!("cargo:rerun-if-changed={}", absolute.display());
+        table.push_str(&format!("    ({relative:?}, include_bytes!({:?})),\n", absolute.display().to_string()));
+    }
+    table.push_str("];\n");
+    fs::write(PathBuf::from(env::var("OUT_DIR")?).join("web_assets.rs"), table)?;
+    Ok(())
+}
+
+fn collect_files(root: &Path, folder: &Path, files: &mut Vec<(String, PathBuf)>) -> std::io::Result<()> {
+    for entry in fs::read_dir(folder)? {
+        let path = entry?.path();
+        if path.is_dir() {
+            println!("cargo:rerun-if-changed={}", path.display());
+            collect_files(root, &path, files)?;
+        } else {
+            let relative = path.strip_prefix(root).expect("under the root").to_string_lossy().replace('\\', "/");
+            files.push((relative, path));
+        }
+    }
     Ok(())
 }

@@ -3,7 +3,7 @@
 //! every spelling of the reports ("Tier 2 Watch List", "2WL"); countries by code, name or
 //! resource name.
 
-use crate::pb::{Completeness, Region, StandardsFinding, Tier, TierChange};
+use crate::pb::{Completeness, Region, StandardsFinding, Tier, TierChange, TierMovement};
 use crate::{Country, CountryRegistry, parse_tier};
 
 /// A value that names none of what was expected.
@@ -56,6 +56,16 @@ pub fn tier_change(value: &str) -> Result<TierChange, UnknownName> {
         "TIER_CHANGE_",
         TierChange::from_str_name,
         "tier change: use UPGRADED, DOWNGRADED, REMAINED or PLACED",
+    )
+}
+
+/// A tier history's move by enum name or short name ("TIER_MOVEMENT_UPGRADED", "after_gap").
+pub fn movement(value: &str) -> Result<TierMovement, UnknownName> {
+    prefixed(
+        value,
+        "TIER_MOVEMENT_",
+        TierMovement::from_str_name,
+        "movement: use UPGRADED, DOWNGRADED, UNCHANGED, FIRST_RANKED, AFTER_GAP or SPECIAL_CASE",
     )
 }
 

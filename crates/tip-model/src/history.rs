@@ -123,10 +123,10 @@ fn known_history(iso3: Iso3, placements: &[TablePlacement], verdicts: &[ReportVe
     entries
 }
 
-/// A country's latest placement: the newest year of its tier history, and the tier that year
-/// settles on (see [`tier_history`]).
-pub fn latest_placement(iso3: Iso3, placements: &[TablePlacement], verdicts: &[ReportVerdict]) -> Option<(i32, Tier)> {
-    known_history(iso3, placements, verdicts).last().map(|entry| (entry.year, entry.tier()))
+/// A country's latest placement: the newest known year of its tier history (see
+/// [`tier_history`]), and the tier that year settles on.
+pub fn latest_placement(history: &[TierHistoryEntry]) -> Option<(i32, Tier)> {
+    history.iter().rev().find(|entry| !entry.missing).map(|entry| (entry.year, entry.tier()))
 }
 
 /// The part of a Watch List streak ending in `last_year` that falls under the downgrade rule.
@@ -343,7 +343,7 @@ mod tests {
             ("a table row without a tier says nothing", vec![table(2021, Unspecified, "a")], vec![], None),
         ];
         for (case, placements, verdicts, expected) in cases {
-            assert_eq!(latest_placement(mli, &placements, &verdicts), expected, "{case}");
+            assert_eq!(latest_placement(&tier_history(mli, &placements, &verdicts)), expected, "{case}");
         }
     }
 }

@@ -16,6 +16,7 @@ pub mod seeds;
 mod services;
 pub mod store;
 mod trailers;
+pub mod web;
 
 use std::collections::HashSet;
 use std::future::Future;
@@ -156,6 +157,11 @@ pub struct ServeConfig {
     /// Cap the database file at about this many bytes: writes past it are refused with
     /// RESOURCE_EXHAUSTED, as on a full disk.
     pub max_db_bytes: Option<u64>,
+    /// The atlas page at `/`, and where its files come from; `None` serves no page.
+    pub page: Option<web::PageSource>,
+    /// Origins of other sites whose pages may call the API from a browser (CORS); none by
+    /// default, so only the served page can.
+    pub cors_origins: Vec<http::HeaderValue>,
 }
 
 /// The PEM files of a TLS identity.
@@ -212,6 +218,8 @@ impl ServeConfig {
             tls: None,
             cache_entries: Self::DEFAULT_CACHE_ENTRIES,
             max_db_bytes: None,
+            page: Some(web::PageSource::Embedded),
+            cors_origins: Vec::new(),
         }
     }
 }
@@ -341,9 +349,14 @@ pub async fn serve(
         .max_concurrent_streams(config.max_streams_per_connection)
         .http2_keepalive_interval(Some(ping_interval))
         .http2_keepalive_timeout(Some(ping_interval))
-        // Prometheus scrapes `/metrics` over HTTP/1.1; gRPC stays on HTTP/2.
+        // Prometheus scrapes `/metrics` and browsers load the page and call gRPC-Web over
+        // HTTP/1.1 as well as HTTP/2; gRPC itself stays on HTTP/2.
         .accept_http1(true)
         .layer(metrics_endpoint)
+        .layer(tower::util::option_layer(config.page.clone().map(web::WebPageLayer::new)))
+        .layer(tower::util::option_layer(cors(&config.cors_origins)))
+        // Outside the log and the limits, so that both see a gRPC-Web call as the gRPC call it is.
+        .layer(tonic_web::GrpcWebLayer::new())
         .layer(logging::RequestLogLayer::new(method_paths(&tip_descriptors, |_| true)))
         .layer(limits::RequestLimitsLayer::new(limits))
         .add_service(health_service)
@@ -373,6 +386,37 @@ pub async fn serve(
     };
     loader.abort();
     result
+}
+
+/// Cross-origin calls from the pages of `origins` (none: no CORS headers, so browsers keep
+/// other sites' pages from calling the API).
+fn cors(origins: &[http::HeaderValue]) -> Option<tower_http::cors::CorsLayer> {
+    use http::header::{AUTHORIZATION, CONTENT_TYPE};
+    use http::{HeaderName, Method};
+    if origins.is_empty() {
+        return None;
+    }
+    let name = HeaderName::from_static;
+    Some(
+        tower_http::cors::CorsLayer::new()
+            .allow_origin(origins.to_vec())
+            .allow_methods([Method::POST])
+            .allow_headers([
+                CONTENT_TYPE,
+                AUTHORIZATION,
+                name("x-grpc-web"),
+                name("x-user-agent"),
+                name("grpc-timeout"),
+                name("x-request-id"),
+            ])
+            .expose_headers([
+                name("grpc-status"),
+                name("grpc-message"),
+                name("grpc-status-details-bin"),
+                name("x-request-id"),
+            ])
+            .max_age(Duration::from_secs(600)),
+    )
 }
 
 /// The store of a read-only server: an existing database opened read-only, never written; a

@@ -101,6 +101,18 @@ enum Command {
         /// RESOURCE_EXHAUSTED, as on a full disk (reads go on).
         #[arg(long, env = "TIP_ATLAS_MAX_DB_MIB", value_parser = clap::value_parser!(u64).range(1..))]
         max_db_mib: Option<u64>,
+        /// Serve no page at `/`: gRPC and gRPC-Web only.
+        #[arg(long, conflicts_with = "web_dir")]
+        no_web: bool,
+        /// Serve the page from this folder (a build of `web/`) instead of the copy built into
+        /// the binary: for working on the page.
+        #[arg(long, value_name = "DIR")]
+        web_dir: Option<PathBuf>,
+        /// Let pages of this origin (such as https://example.org) call the API from a browser;
+        /// repeat or separate with commas for several. None by default: only the served page can.
+        #[arg(long = "cors-origin", env = "TIP_ATLAS_CORS_ORIGINS", value_name = "ORIGIN", value_delimiter = ',',
+              value_parser = parse_origin)]
+        cors_origins: Vec<http::HeaderValue>,
     },
     /// Parse documents without writing and print their diagnostics; exit 1 if any has errors.
     Check {
@@ -200,6 +212,9 @@ fn main() -> ExitCode {
             tls_key,
             cache_entries,
             max_db_mib,
+            no_web,
+            web_dir,
+            cors_origins,
         } => {
             let auth_token = match auth_token_file {
                 Some(path) => match read_token(&path) {
@@ -227,6 +242,12 @@ fn main() -> ExitCode {
                 tls: tls_cert.zip(tls_key).map(|(cert, key)| tip_server::TlsFiles { cert, key }),
                 cache_entries,
                 max_db_bytes: max_db_mib.map(|mib| mib << 20),
+                page: match (no_web, web_dir) {
+                    (true, _) => None,
+                    (false, Some(folder)) => Some(tip_server::web::PageSource::Folder(folder)),
+                    (false, None) => Some(tip_server::web::PageSource::Embedded),
+                },
+                cors_origins,
                 ..ServeConfig::new(db)
             };
             match tokio::runtime::Runtime::new() {
@@ -238,6 +259,18 @@ fn main() -> ExitCode {
             }
         }
     }
+}
+
+/// An origin as browsers send it: `scheme://host` with an optional port, nothing after.
+fn parse_origin(origin: &str) -> Result<http::HeaderValue, String> {
+    let (scheme, rest) =
+        origin.split_once("://").ok_or("an origin is scheme://host[:port], such as https://example.org")?;
+    let host_and_port = !rest.is_empty()
+        && rest.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b':' | b'[' | b']'));
+    if !matches!(scheme, "http" | "https") || !host_and_port {
+        return Err(format!("{origin:?} is not an origin: scheme://host[:port], such as https://example.org"));
+    }
+    http::HeaderValue::from_str(origin).map_err(|error| error.to_string())
 }
 
 async fn serve(listen: SocketAddr, config: ServeConfig) -> ExitCode {

@@ -38,6 +38,19 @@ pub const COUNTRY_FIELDS: &[Field] = &[
     Field { name: "year", column: "latest_year", kind: FieldKind::Integer },
 ];
 
+/// The fields a placement filter may name, and their columns.
+pub const PLACEMENT_FIELDS: &[Field] = &[
+    Field { name: "year", column: "year", kind: FieldKind::Integer },
+    Field { name: "country", column: "iso3", kind: FieldKind::Text { normalize: country_code } },
+    Field { name: "region", column: "region", kind: FieldKind::Enum { parse: |v| number(enum_names::region(v)) } },
+    Field { name: "tier", column: "tier", kind: FieldKind::Enum { parse: |v| number(enum_names::tier(v)) } },
+    Field {
+        name: "movement",
+        column: "movement",
+        kind: FieldKind::Enum { parse: |v| number(enum_names::movement(v)) },
+    },
+];
+
 /// The fields an enforcement figure filter may name, and the columns of the rows they read.
 pub const ENFORCEMENT_FIELDS: &[Field] = &[
     Field {

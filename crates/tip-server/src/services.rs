@@ -7,11 +7,11 @@ use tip_model::pb::{
     CompareReportsRequest, Country, GetCountryRequest, GetPlacementCoverageRequest, GetReportRequest,
     GetTierDistributionRequest, GetTierHistoryRequest, IngestDocumentRequest, IngestDocumentResponse,
     IngestDocumentsRequest, IngestDocumentsResponse, IngestFileRequest, IngestFileResponse, IngestOutcome,
-    ListCountriesRequest, ListCountriesResponse, ListRecommendationsRequest, ListRecommendationsResponse,
-    ListReportRevisionsRequest, ListReportRevisionsResponse, ListReportsRequest, ListReportsResponse,
-    ListTierChangesRequest, ListTierChangesResponse, NarrativeOutcome, PlacementCoverage, Report, ReportComparison,
-    SearchReportsRequest, SearchReportsResponse, TierDistribution, TierHistory, WatchReportsRequest,
-    WatchReportsResponse,
+    ListCountriesRequest, ListCountriesResponse, ListPlacementsRequest, ListPlacementsResponse,
+    ListRecommendationsRequest, ListRecommendationsResponse, ListReportRevisionsRequest, ListReportRevisionsResponse,
+    ListReportsRequest, ListReportsResponse, ListTierChangesRequest, ListTierChangesResponse, NarrativeOutcome,
+    PlacementCoverage, Report, ReportComparison, SearchReportsRequest, SearchReportsResponse, TierDistribution,
+    TierHistory, WatchReportsRequest, WatchReportsResponse,
 };
 use tip_model::pb::{
     EnforcementSeries, GetEnforcementSeriesRequest, GetGlobalEnforcementRequest, GlobalEnforcement,
@@ -144,6 +144,18 @@ impl CountryService for Countries {
     async fn get_tier_history(&self, request: Request<GetTierHistoryRequest>) -> Result<Response<TierHistory>, Status> {
         let iso3 = country("name", &request.get_ref().name)?;
         Ok(Response::new(self.0.tier_history(iso3).await?))
+    }
+
+    async fn list_placements(
+        &self,
+        request: Request<ListPlacementsRequest>,
+    ) -> Result<Response<ListPlacementsResponse>, Status> {
+        let page = self.0.list_placements(request.into_inner().try_into()?).await?;
+        Ok(Response::new(ListPlacementsResponse {
+            placements: page.items,
+            next_page_token: page.next_page_token,
+            total_size: total_size(page.total_size),
+        }))
     }
 }
 

@@ -1,9 +1,9 @@
-//! Countries: the registry's countries with their latest placement.
+//! Countries: the registry's countries with their latest placement, and every year's placements.
 
 use tip_model::pb::{self, Tier};
 use tip_model::{Country, Iso3};
 
-use super::requests::CountryListing;
+use super::requests::{CountryListing, PlacementListing};
 use super::{Catalog, Page, blocking};
 use crate::error::ApiError;
 use crate::query_fields::SqlFilter;
@@ -32,6 +32,32 @@ impl Catalog {
             .filter_map(|(iso3, latest)| self.registry.get(iso3).map(|c| country_message(c, latest)))
             .collect();
         Ok(self.page_of(&page, offset, countries, total))
+    }
+
+    /// A page of the placements of every country and year, as their tier histories settle them.
+    pub async fn list_placements(&self, listing: PlacementListing) -> Result<Page<pb::Placement>, ApiError> {
+        let PlacementListing { filter, order, page } = listing;
+        let offset = self.offset(&page)?;
+        let (store, limit) = (self.store.clone(), page.limit);
+        let (rows, total) = blocking(move || store.list_placements(&filter, &order, offset, limit)).await?;
+        let placements = rows
+            .into_iter()
+            .filter_map(|row| {
+                let country = self.registry.get(row.iso3)?;
+                Some(pb::Placement {
+                    country: tip_model::names::country_name(row.iso3),
+                    display_name: country.display_name.clone(),
+                    region: country.region as i32,
+                    year: row.year,
+                    tier: row.tier,
+                    previous_year: row.previous_year,
+                    previous_tier: row.previous_tier,
+                    movement: row.movement,
+                    conflict: row.conflict,
+                })
+            })
+            .collect();
+        Ok(self.page_of(&page, offset, placements, total))
     }
 }
 

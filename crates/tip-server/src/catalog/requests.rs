@@ -10,10 +10,13 @@ use tip_model::{Iso3, ReportName, ReportYear};
 use crate::error::ApiError;
 use crate::page_token::page_size;
 use crate::query_fields::SqlFilter;
-use crate::query_fields::{COUNTRY_FIELDS, ENFORCEMENT_FIELDS, REPORT_FIELDS, compiled_query};
+use crate::query_fields::{COUNTRY_FIELDS, ENFORCEMENT_FIELDS, PLACEMENT_FIELDS, REPORT_FIELDS, compiled_query};
 
 /// The default and the largest page size of the list calls.
 const LIST_PAGE_SIZES: (u64, u64) = (50, 1000);
+
+/// The default and the largest page size of placements: a year's world map in one page.
+const PLACEMENT_PAGE_SIZES: (u64, u64) = (250, 1000);
 
 /// The default and the largest page size of search, whose results carry snippets.
 const SEARCH_PAGE_SIZES: (u64, u64) = (20, 100);
@@ -144,6 +147,25 @@ impl TryFrom<pb::ListCountriesRequest> for CountryListing {
         let (filter, order) = compiled_query(&request.filter, &request.order_by, COUNTRY_FIELDS, "iso3 ASC")?;
         let query = format!("countries|{}|{}", request.filter, request.order_by);
         let page = PageRequest::new(query, request.page_size, request.page_token, LIST_PAGE_SIZES)?;
+        Ok(Self { filter, order, page })
+    }
+}
+
+/// ListPlacements: placements by year, country, region, tier and movement.
+pub struct PlacementListing {
+    pub(super) filter: SqlFilter,
+    pub(super) order: String,
+    pub(super) page: PageRequest,
+}
+
+impl TryFrom<pb::ListPlacementsRequest> for PlacementListing {
+    type Error = ApiError;
+
+    fn try_from(request: pb::ListPlacementsRequest) -> Result<Self, ApiError> {
+        let (filter, order) =
+            compiled_query(&request.filter, &request.order_by, PLACEMENT_FIELDS, "year ASC, iso3 ASC")?;
+        let query = format!("placements|{}|{}", request.filter, request.order_by);
+        let page = PageRequest::new(query, request.page_size, request.page_token, PLACEMENT_PAGE_SIZES)?;
         Ok(Self { filter, order, page })
     }
 }

@@ -126,6 +126,18 @@ pub type LatestPlacement = (i32, Tier);
 /// A country and its most recent placement, if any.
 pub type CountryRow = (Iso3, Option<LatestPlacement>);
 
+/// A country's placement in one year as its tier history settles it; enums as their numbers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct YearPlacement {
+    pub iso3: Iso3,
+    pub year: i32,
+    pub tier: i32,
+    pub previous_year: i32,
+    pub previous_tier: i32,
+    pub movement: i32,
+    pub conflict: bool,
+}
+
 /// One document ingested for a report.
 #[derive(Clone, Debug)]
 pub struct Revision {

@@ -9,7 +9,7 @@ use tip_model::history::{ReportVerdict, TablePlacement};
 
 use super::{
     CountryRow, HIGHLIGHT_END, HIGHLIGHT_START, PARSER_VERSION_KEY, Result, Revision, SearchHit, Store, StoredDocument,
-    UNRECORDED_PARSER_VERSION, decode_report,
+    UNRECORDED_PARSER_VERSION, YearPlacement, decode_report,
 };
 use crate::query_fields::SqlFilter;
 
@@ -162,31 +162,45 @@ impl Store {
         offset: u64,
         limit: u64,
     ) -> Result<(Vec<CountryRow>, u64)> {
-        // The latest placement as writes keep it (see `writes::refresh_latest_placement`).
-        let from = format!(
-            "FROM (SELECT c.iso3, c.region, l.year AS latest_year, l.tier AS latest_tier
-                   FROM countries c LEFT JOIN latest_placements l ON l.iso3 = c.iso3)
-             WHERE {}",
-            filter.sql
-        );
+        // The latest placement as writes keep it (see `writes::refresh_derived_placements`).
+        let from = "(SELECT c.iso3, c.region, l.year AS latest_year, l.tier AS latest_tier
+                     FROM countries c LEFT JOIN latest_placements l ON l.iso3 = c.iso3)";
+        let page = Page { filter, order, offset, limit };
         self.read(|c| {
-            let total: u64 =
-                c.query_row(&format!("SELECT count(*) {from}"), params_from_iter(filter.params.iter()), |row| {
-                    row.get(0)
-                })?;
-            let sql = format!("SELECT iso3, latest_year, latest_tier {from} ORDER BY {order} LIMIT ? OFFSET ?");
-            let mut statement = c.prepare_cached(&sql)?;
-            let rows = statement.query_map(params_from_iter(paged(&filter.params, offset, limit)), |row| {
-                Ok((row.get::<_, String>(0)?, row.get::<_, Option<i32>>(1)?, row.get::<_, Option<i32>>(2)?))
-            })?;
-            let mut countries = Vec::new();
-            for row in rows {
-                let (iso3, year, tier) = row?;
-                let Ok(iso3) = Iso3::parse(&iso3) else { continue };
+            select_page(c, "iso3, latest_year, latest_tier", from, &page, |row| {
+                let (iso3, year, tier) =
+                    (row.get::<_, String>(0)?, row.get::<_, Option<i32>>(1)?, row.get::<_, Option<i32>>(2)?);
                 let latest = year.zip(tier.and_then(|t| Tier::try_from(t).ok()));
-                countries.push((iso3, latest));
-            }
-            Ok((countries, total))
+                Ok(Iso3::parse(&iso3).ok().map(|iso3| (iso3, latest)))
+            })
+        })
+    }
+
+    /// One page of the placements matching `filter` (over iso3, region, year, tier and
+    /// movement), each year's as writes derive it, and the total count.
+    pub fn list_placements(
+        &self,
+        filter: &SqlFilter,
+        order: &str,
+        offset: u64,
+        limit: u64,
+    ) -> Result<(Vec<YearPlacement>, u64)> {
+        let from = "(SELECT p.*, c.region FROM year_placements p JOIN countries c ON c.iso3 = p.iso3)";
+        let columns = "iso3, year, tier, previous_year, previous_tier, movement, conflict";
+        let page = Page { filter, order, offset, limit };
+        self.read(|c| {
+            select_page(c, columns, from, &page, |row| {
+                let Ok(iso3) = Iso3::parse(&row.get::<_, String>(0)?) else { return Ok(None) };
+                Ok(Some(YearPlacement {
+                    iso3,
+                    year: row.get(1)?,
+                    tier: row.get(2)?,
+                    previous_year: row.get(3)?,
+                    previous_tier: row.get(4)?,
+                    movement: row.get(5)?,
+                    conflict: row.get(6)?,
+                }))
+            })
         })
     }
 
@@ -256,6 +270,36 @@ impl Store {
 
 /// A page query's parameters: the filter's, then LIMIT and OFFSET. Bound, not written into the
 /// SQL, so that every page of a query is one cached statement.
+/// A page of a listing: which rows, in which order, how many after how many.
+struct Page<'a> {
+    filter: &'a SqlFilter,
+    order: &'a str,
+    offset: u64,
+    limit: u64,
+}
+
+/// One page of the rows of `from` that the filter selects, read by `row` (which skips a row by
+/// answering `None`), and the count of all the filter selects.
+fn select_page<T>(
+    c: &Connection,
+    columns: &str,
+    from: &str,
+    page: &Page<'_>,
+    mut row: impl FnMut(&rusqlite::Row<'_>) -> rusqlite::Result<Option<T>>,
+) -> Result<(Vec<T>, u64)> {
+    let Page { filter, order, offset, limit } = page;
+    let from = format!("FROM {from} WHERE {}", filter.sql);
+    let total: u64 =
+        c.query_row(&format!("SELECT count(*) {from}"), params_from_iter(filter.params.iter()), |r| r.get(0))?;
+    let mut statement = c.prepare_cached(&format!("SELECT {columns} {from} ORDER BY {order} LIMIT ? OFFSET ?"))?;
+    let rows = statement.query_map(params_from_iter(paged(&filter.params, *offset, *limit)), |r| row(r))?;
+    let mut read = Vec::new();
+    for value in rows {
+        read.extend(value?);
+    }
+    Ok((read, total))
+}
+
 fn paged(params: &[Value], offset: u64, limit: u64) -> Vec<Value> {
     let bound = |n: u64| Value::Integer(i64::try_from(n).unwrap_or(i64::MAX));
     params.iter().cloned().chain([bound(limit), bound(offset)]).collect()

@@ -3,7 +3,7 @@
 use rusqlite::{Connection, params};
 use tip_model::CountryRegistry;
 
-use super::writes::refresh_latest_placements;
+use super::writes::refresh_derived_placements;
 use super::{PARSER_VERSION_KEY, Result, StoreError, write_transaction};
 
 /// The schema of the release before migrations were numbered (user_version 0), every statement
@@ -87,7 +87,23 @@ const MIGRATIONS: &[Migration] = &[
                   year INTEGER NOT NULL,
                   tier INTEGER NOT NULL
               );",
-        derive: Some(|tx| refresh_latest_placements(tx, None)),
+        // Filled by migration 3's derivation, which refreshes both tables by one rule.
+        derive: None,
+    },
+    // 3: each year's placement of each country as its tier history settles it, with the move
+    // from the last known year before, which ListPlacements filters and orders on.
+    Migration {
+        sql: "CREATE TABLE year_placements (
+                  iso3          TEXT NOT NULL,
+                  year          INTEGER NOT NULL,
+                  tier          INTEGER NOT NULL,
+                  previous_year INTEGER NOT NULL,
+                  previous_tier INTEGER NOT NULL,
+                  movement      INTEGER NOT NULL,
+                  conflict      INTEGER NOT NULL,
+                  PRIMARY KEY (year, iso3)
+              ) WITHOUT ROWID;",
+        derive: Some(|tx| refresh_derived_placements(tx, None)),
     },
 ];
 

@@ -2,11 +2,11 @@
 
 use prost::Message;
 use rusqlite::{Connection, OptionalExtension, params};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use tip_ingest::Placement;
 
 use tip_model::completeness::completeness_rank;
-use tip_model::history::latest_placement;
+use tip_model::history::{latest_placement, tier_history};
 use tip_model::pb::{Completeness, Report, SectionKind};
 use tip_model::{CountryRegistry, Iso3, ReportName};
 
@@ -133,7 +133,7 @@ impl Store {
                 }
             }
             for iso3 in touched {
-                refresh_latest_placements(&tx, Some(iso3))?;
+                refresh_derived_placements(&tx, Some(iso3))?;
             }
             tx.commit()?;
             Ok(changed)
@@ -298,21 +298,45 @@ fn write_current(tx: &Connection, name: ReportName, stored: &Report) -> Result<(
     let recommendations = stored.recommendations.iter().map(|r| r.text.as_str()).collect::<Vec<_>>().join("\n");
     tx.prepare_cached("INSERT INTO report_text (rowid, narrative, recommendations) VALUES (?1, ?2, ?3)")?
         .execute(params![id, narrative, recommendations])?;
-    refresh_latest_placements(tx, Some(name.country))
+    refresh_derived_placements(tx, Some(name.country))
 }
 
-/// Recomputes the latest placement of one country, or of all, from its placements and report
-/// verdicts, by the tier history's rule ([`latest_placement`]), inside the caller's transaction.
-pub(super) fn refresh_latest_placements(tx: &Connection, country: Option<Iso3>) -> Result<()> {
-    let placements = placements_in(tx, country)?;
-    let verdicts = verdicts_in(tx, country)?;
-    let countries: BTreeSet<Iso3> = placements.iter().map(|p| p.iso3).chain(verdicts.iter().map(|v| v.iso3)).collect();
-    tx.prepare_cached("DELETE FROM latest_placements WHERE ?1 IS NULL OR iso3 = ?1")?
-        .execute([country.map(|c| c.as_str().to_owned())])?;
-    let mut insert = tx.prepare_cached("INSERT INTO latest_placements (iso3, year, tier) VALUES (?1, ?2, ?3)")?;
-    for iso3 in countries {
-        if let Some((year, tier)) = latest_placement(iso3, &placements, &verdicts) {
-            insert.execute(params![iso3.as_str(), year, tier as i32])?;
+/// Recomputes what is derived from one country's placements and report verdicts, or every
+/// country's, inside the caller's transaction: each year's placement as the tier history settles
+/// it (`year_placements`) and the latest of them (`latest_placements`), one rule for both
+/// ([`tier_history`]).
+pub(super) fn refresh_derived_placements(tx: &Connection, country: Option<Iso3>) -> Result<()> {
+    let mut by_country: BTreeMap<Iso3, (Vec<_>, Vec<_>)> = BTreeMap::new();
+    for placement in placements_in(tx, country)? {
+        by_country.entry(placement.iso3).or_default().0.push(placement);
+    }
+    for verdict in verdicts_in(tx, country)? {
+        by_country.entry(verdict.iso3).or_default().1.push(verdict);
+    }
+    let code = country.map(|c| c.as_str().to_owned());
+    tx.prepare_cached("DELETE FROM latest_placements WHERE ?1 IS NULL OR iso3 = ?1")?.execute([&code])?;
+    tx.prepare_cached("DELETE FROM year_placements WHERE ?1 IS NULL OR iso3 = ?1")?.execute([&code])?;
+    let mut latest = tx.prepare_cached("INSERT INTO latest_placements (iso3, year, tier) VALUES (?1, ?2, ?3)")?;
+    let mut yearly = tx.prepare_cached(
+        "INSERT INTO year_placements (iso3, year, tier, previous_year, previous_tier, movement, conflict)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    )?;
+    for (iso3, (placements, verdicts)) in by_country {
+        let history = tier_history(iso3, &placements, &verdicts);
+        for entry in history.iter().filter(|e| !e.missing) {
+            let conflict = !entry.conflicts.is_empty();
+            yearly.execute(params![
+                iso3.as_str(),
+                entry.year,
+                entry.tier,
+                entry.previous_year,
+                entry.previous_tier,
+                entry.movement,
+                conflict
+            ])?;
+        }
+        if let Some((year, tier)) = latest_placement(&history) {
+            latest.execute(params![iso3.as_str(), year, tier as i32])?;
         }
     }
     Ok(())

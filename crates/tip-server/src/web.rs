@@ -1,0 +1,293 @@
+//! The atlas page: `web/dist` (built from `web/` by npm, committed, embedded at compile time)
+//! answered to `GET` and `HEAD` on the serving port, beside gRPC and gRPC-Web. The page is a
+//! client of the public API over gRPC-Web, so it needs nothing else from the server.
+//!
+//! Files are held in memory, with a gzip copy for clients that take it and an ETag, so a page
+//! load costs no disk and no CPU beyond the copy; `--web-dir` reads a folder instead, for
+//! working on the page without rebuilding the binary.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::Instant;
+
+use bytes::Bytes;
+use http::header::{self, HeaderValue};
+use http::{Method, Request, Response, StatusCode};
+use sha2::{Digest, Sha256};
+use tower::{Layer, Service};
+
+// `EMBEDDED`: every file of web/dist as (path, bytes), written by build.rs.
+include!(concat!(env!("OUT_DIR"), "/web_assets.rs"));
+
+/// Where the page's files come from.
+#[derive(Clone, Debug)]
+pub enum PageSource {
+    /// The copy built into the binary.
+    Embedded,
+    /// A folder read at every request.
+    Folder(PathBuf),
+}
+
+/// One file as it is served.
+struct Asset {
+    content_type: &'static str,
+    etag: HeaderValue,
+    bytes: Bytes,
+    /// Only when smaller than the file itself.
+    gzipped: Option<Bytes>,
+}
+
+impl Asset {
+    fn new(path: &str, bytes: Vec<u8>) -> Self {
+        let digest = Sha256::digest(&bytes);
+        let hex: String = digest[..12].iter().map(|b| format!("{b:02x}")).collect();
+        let etag = HeaderValue::from_str(&format!("\"{hex}\"")).expect("hex digits are a valid header value");
+        let gzipped = gzip(&bytes).filter(|gzipped| gzipped.len() < bytes.len()).map(Bytes::from);
+        Self { content_type: content_type(path), etag, bytes: Bytes::from(bytes), gzipped }
+    }
+}
+
+fn gzip(bytes: &[u8]) -> Option<Vec<u8>> {
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    encoder.write_all(bytes).ok()?;
+    encoder.finish().ok()
+}
+
+fn content_type(path: &str) -> &'static str {
+    match path.rsplit_once('.').map(|(_, extension)| extension) {
+        Some("html") => "text/html; charset=utf-8",
+        Some("js" | "mjs") => "text/javascript; charset=utf-8",
+        Some("css") => "text/css; charset=utf-8",
+        Some("json") => "application/json",
+        Some("svg") => "image/svg+xml",
+        Some("png") => "image/png",
+        Some("ico") => "image/x-icon",
+        Some("woff2") => "font/woff2",
+        Some("txt") => "text/plain; charset=utf-8",
+        _ => "application/octet-stream",
+    }
+}
+
+/// The file a request path names: `/` is the page itself; a path is a file of the folder,
+/// never above it nor a hidden file.
+fn file_path(request_path: &str) -> Option<&str> {
+    let path = request_path.strip_prefix('/')?;
+    if path.is_empty() {
+        return Some("index.html");
+    }
+    let plain = |segment: &str| {
+        !segment.is_empty()
+            && !segment.starts_with('.')
+            && segment.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_'))
+    };
+    path.split('/').all(plain).then_some(path)
+}
+
+/// The files of the page, and where they are read from.
+struct Assets {
+    source: PageSource,
+    embedded: HashMap<&'static str, Arc<Asset>>,
+}
+
+impl Assets {
+    fn new(source: PageSource) -> Self {
+        let embedded = match source {
+            PageSource::Embedded => {
+                EMBEDDED.iter().map(|(path, bytes)| (*path, Arc::new(Asset::new(path, bytes.to_vec())))).collect()
+            }
+            PageSource::Folder(_) => HashMap::new(),
+        };
+        Self { source, embedded }
+    }
+
+    async fn get(&self, path: &str) -> Option<Arc<Asset>> {
+        match &self.source {
+            PageSource::Embedded => self.embedded.get(path).cloned(),
+            PageSource::Folder(folder) => read_from(folder, path).await,
+        }
+    }
+}
+
+async fn read_from(folder: &Path, path: &str) -> Option<Arc<Asset>> {
+    let (file, path) = (folder.join(path), path.to_owned());
+    tokio::task::spawn_blocking(move || Some(Arc::new(Asset::new(&path, std::fs::read(file).ok()?)))).await.ok()?
+}
+
+/// Answers `GET` and `HEAD` with the page's files (404 for any other path), before the gRPC-Web
+/// translation and the gRPC router; passes on every other request. gRPC is always `POST`.
+#[derive(Clone)]
+pub struct WebPageLayer {
+    assets: Arc<Assets>,
+}
+
+impl WebPageLayer {
+    pub fn new(source: PageSource) -> Self {
+        Self { assets: Arc::new(Assets::new(source)) }
+    }
+}
+
+impl<S> Layer<S> for WebPageLayer {
+    type Service = WebPage<S>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        WebPage { inner, assets: self.assets.clone() }
+    }
+}
+
+/// The service made by [`WebPageLayer`].
+#[derive(Clone)]
+pub struct WebPage<S> {
+    inner: S,
+    assets: Arc<Assets>,
+}
+
+impl<S, B> Service<Request<B>> for WebPage<S>
+where
+    S: Service<Request<B>, Response = Response<tonic::body::Body>>,
+    S::Future: Send + 'static,
+{
+    type Response = S::Response;
+    type Error = S::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Self::Response, Self::Error>> + Send>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: Request<B>) -> Self::Future {
+        if request.method() != Method::GET && request.method() != Method::HEAD {
+            return Box::pin(self.inner.call(request));
+        }
+        let assets = self.assets.clone();
+        let (parts, _body) = request.into_parts();
+        Box::pin(async move {
+            let started = Instant::now();
+            let asset = match file_path(parts.uri.path()) {
+                Some(path) => assets.get(path).await,
+                None => None,
+            };
+            let response = respond(&parts, asset.as_deref());
+            tracing::info!(
+                method = %parts.method,
+                path = parts.uri.path(),
+                http_status = response.status().as_u16(),
+                latency_us = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX),
+                "page"
+            );
+            Ok(response)
+        })
+    }
+}
+
+fn respond(request: &http::request::Parts, asset: Option<&Asset>) -> Response<tonic::body::Body> {
+    let Some(asset) = asset else {
+        return plain(StatusCode::NOT_FOUND, "not found: the page is at /\n");
+    };
+    let mut response = Response::new(tonic::body::Body::empty());
+    let headers = response.headers_mut();
+    headers.insert(header::ETAG, asset.etag.clone());
+    // Revalidated at every load (a 304 costs a few bytes): a new binary serves a new page at once.
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    headers.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(asset.content_type));
+    security_headers(headers);
+    let unchanged = request.headers.get(header::IF_NONE_MATCH).is_some_and(|tag| *tag == asset.etag);
+    if unchanged {
+        *response.status_mut() = StatusCode::NOT_MODIFIED;
+        return response;
+    }
+    let takes_gzip = request
+        .headers
+        .get_all(header::ACCEPT_ENCODING)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(','))
+        .any(|coding| coding.split(';').next().is_some_and(|name| name.trim().eq_ignore_ascii_case("gzip")));
+    let bytes = match &asset.gzipped {
+        Some(gzipped) if takes_gzip => {
+            headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+            gzipped.clone()
+        }
+        _ => asset.bytes.clone(),
+    };
+    headers.insert(header::CONTENT_LENGTH, HeaderValue::from(bytes.len()));
+    if request.method != Method::HEAD {
+        *response.body_mut() = tonic::body::Body::new(http_body_util::Full::new(bytes));
+    }
+    response
+}
+
+/// The page runs its own script and styles only and talks to its own origin; no other site may
+/// frame it.
+fn security_headers(headers: &mut http::HeaderMap) {
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; \
+             connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+        ),
+    );
+    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+}
+
+fn plain(status: StatusCode, text: &'static str) -> Response<tonic::body::Body> {
+    let mut response = Response::new(tonic::body::Body::new(text.to_owned()));
+    *response.status_mut() = status;
+    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=utf-8"));
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_request_path_names_a_file_of_the_folder_and_nothing_above_it() {
+        assert_eq!(file_path("/"), Some("index.html"));
+        assert_eq!(file_path("/app.js"), Some("app.js"));
+        assert_eq!(file_path("/assets/map-110m.json"), Some("assets/map-110m.json"));
+        for refused in
+            ["/../Cargo.toml", "/a/../../etc/passwd", "/.git/config", "//etc/passwd", "/a b", "/%2e%2e/x", "x"]
+        {
+            assert_eq!(file_path(refused), None, "{refused}");
+        }
+    }
+
+    #[test]
+    fn the_page_is_embedded_with_its_index() {
+        let assets = Assets::new(PageSource::Embedded);
+        let index = assets.embedded.get("index.html").expect("web/dist/index.html is built in");
+        assert_eq!(index.content_type, "text/html; charset=utf-8");
+    }
+
+    #[tokio::test]
+    async fn a_page_file_is_gzipped_for_clients_that_take_it_and_revalidated_by_its_etag() {
+        let asset = Asset::new("app.js", "let atlas = 1;\n".repeat(200).into_bytes());
+        let request = |headers: &[(header::HeaderName, &str)]| {
+            let mut request = Request::get("/app.js");
+            for (name, value) in headers {
+                request = request.header(name, *value);
+            }
+            request.body(()).unwrap().into_parts().0
+        };
+        let plain = respond(&request(&[]), Some(&asset));
+        assert_eq!(plain.status(), StatusCode::OK);
+        assert!(plain.headers().get(header::CONTENT_ENCODING).is_none());
+        assert_eq!(plain.headers()[header::CONTENT_LENGTH], asset.bytes.len().to_string().as_str());
+
+        let gzipped = respond(&request(&[(header::ACCEPT_ENCODING, "br, GZIP;q=0.8")]), Some(&asset));
+        assert_eq!(gzipped.headers()[header::CONTENT_ENCODING], "gzip");
+        assert!(asset.gzipped.as_ref().unwrap().len() < asset.bytes.len() / 10);
+
+        let etag = plain.headers()[header::ETAG].to_str().unwrap().to_owned();
+        let revalidated = respond(&request(&[(header::IF_NONE_MATCH, &etag)]), Some(&asset));
+        assert_eq!(revalidated.status(), StatusCode::NOT_MODIFIED);
+        assert_eq!(respond(&request(&[]), None).status(), StatusCode::NOT_FOUND);
+    }
+}
