@@ -95,14 +95,18 @@ def browser():
 class Page:
     """A fresh browser tab (empty cache) that records the page's RPCs and uncaught errors."""
 
-    def __init__(self, browser, site, viewport):
+    def __init__(self, browser, site, viewport, injects_scripts=False):
         self.site = site.url
-        self.context = browser.new_context(viewport=viewport)
+        # The server's Content-Security-Policy refuses inline scripts, such as the axe-core that
+        # a test injects: only that test's tab bypasses it. Every other tab records what the
+        # policy refuses of the page itself as an error.
+        self.context = browser.new_context(viewport=viewport, bypass_csp=injects_scripts)
         self.tab = self.context.new_page()
         self.rpcs: list[str] = []
         self.errors: list[str] = []
         self.tab.on("request", lambda r: "/tip.v1." in r.url and self.rpcs.append(r.url.rsplit("/", 1)[-1]))
         self.tab.on("pageerror", lambda e: self.errors.append(str(e)))
+        self.tab.on("console", lambda m: m.type == "error" and self.errors.append(m.text))
 
     def open(self, fragment: str, ready: str):
         self.tab.goto(self.site + fragment)
@@ -266,7 +270,7 @@ def test_no_serious_accessibility_violations_and_screenshots(browser, site, view
         _require("axe-core", "cd web && npm ci")
     fragment, ready = VIEWS[view]
     for width, viewport in (("desktop", DESKTOP), ("phone", PHONE)):
-        page = Page(browser, site, viewport)
+        page = Page(browser, site, viewport, injects_scripts=True)
         try:
             page.open(fragment, ready)
             page.tab.screenshot(path=str(SCREENSHOTS / f"{view}-{width}.png"), full_page=True)

@@ -63,5 +63,10 @@ async function route(): Promise<void> {
   if (target?.tagName === "H1") window.scrollTo(0, 0);
 }
 
+// The skip link focuses the content without changing the hash (which names the view).
+document.querySelector(".skip")?.addEventListener("click", (event) => {
+  event.preventDefault();
+  main.focus();
+});
 window.addEventListener("hashchange", () => void route());
 void route();

@@ -2,6 +2,7 @@
 // the <pattern>s of index.html and the .tier-* rules of style.css), and every place that shows a
 // tier also writes it out, so that tiers are told apart without colour.
 import { Region, Tier } from "./gen/tip/v1/common_pb";
+import { TierMovement } from "./gen/tip/v1/country_pb";
 import { h } from "./dom";
 
 export interface TierStyle {
@@ -55,20 +56,26 @@ export function regionName(region: Region): string {
   return REGIONS.find(([r]) => r === region)?.[2] ?? "Unknown region";
 }
 
-/** 1 (best) to 4 (worst) for ranked tiers; Special Case and no tier are outside the ranking. */
-function rank(tier: Tier): number | undefined {
-  return tier >= Tier.TIER_1 && tier <= Tier.TIER_3 ? tier : undefined;
-}
-
-/** How a placement compares with the one before: "upgraded from Tier 2 Watch List (2022)". */
-export function changeText(tier: Tier, previousTier: Tier, previousYear: number, year: number): string {
-  if (!previousYear || previousTier === Tier.TIER_UNSPECIFIED) return "first ranked";
-  const gap = previousYear !== year - 1 ? ", with no placement known in between" : "";
+/** How a placement compares with the one before, as the server judged it (`movement`):
+ * "upgraded from Tier 2 Watch List (2022)". */
+export function changeText(movement: TierMovement, tier: Tier, previousTier: Tier, previousYear: number): string {
   const before = `${tierStyle(previousTier).label} (${previousYear})`;
-  if (previousTier === tier) return `unchanged from ${previousYear}${gap}`;
-  const [now, then] = [rank(tier), rank(previousTier)];
-  if (now === undefined || then === undefined) return `moved from ${before}${gap}`;
-  return `${now < then ? "upgraded" : "downgraded"} from ${before}${gap}`;
+  switch (movement) {
+    case TierMovement.FIRST_RANKED:
+      return "first ranked";
+    case TierMovement.UPGRADED:
+      return `upgraded from ${before}`;
+    case TierMovement.DOWNGRADED:
+      return `downgraded from ${before}`;
+    case TierMovement.UNCHANGED:
+      return `unchanged from ${previousYear}`;
+    case TierMovement.SPECIAL_CASE:
+      return `moved from ${before}`;
+    case TierMovement.AFTER_GAP:
+      return `${tier === previousTier ? `unchanged from ${previousYear}` : `from ${before}`}, with no placement known in between`;
+    default:
+      return "";
+  }
 }
 
 /** The ISO3 code of a resource name: "countries/MLI" -> "MLI". */

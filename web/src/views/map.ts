@@ -70,7 +70,7 @@ function buildMap() {
 
 function describe(p: Placement | undefined, year: number): string[] {
   if (!p) return [`No placement known for ${year}`];
-  const lines = [tierStyle(p.tier).label, changeText(p.tier, p.previousTier, p.previousYear, year)];
+  const lines = [tierStyle(p.tier).label, changeText(p.movement, p.tier, p.previousTier, p.previousYear)];
   if (p.conflict) lines.push("sources disagree on this placement");
   return lines;
 }
@@ -125,7 +125,7 @@ function listView(year: number, list: Placement[]) {
             { "data-iso3": iso3Of(p.country) },
             h("th", { scope: "row" }, h("a", { href: `#/countries/${iso3Of(p.country)}` }, p.displayName)),
             h("td", {}, tierBadge(p.tier)),
-            h("td", {}, changeText(p.tier, p.previousTier, p.previousYear, year), p.conflict && " (sources disagree)"),
+            h("td", {}, changeText(p.movement, p.tier, p.previousTier, p.previousYear), p.conflict && " (sources disagree)"),
             h("td", {}, regionName(p.region)),
           ),
         ),
