@@ -77,7 +77,7 @@ function results(answer: SearchReportsResponse, names: Map<string, { displayName
   return h(
     "div",
     { class: "results" },
-    h("p", { role: "status" }, answer.totalSize === 1 ? "1 narrative matches." : `${answer.totalSize.toLocaleString("en-US")} narratives match.`),
+    h("p", { role: "status" }, answer.totalSize === 0 ? "No narrative matches." : answer.totalSize === 1 ? "1 narrative matches." : `${answer.totalSize.toLocaleString("en-US")} narratives match.`),
     h(
       "ol",
       {},
