@@ -4,6 +4,7 @@
 
 mod support;
 
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -23,8 +24,13 @@ use tonic_health::pb::health_client::HealthClient;
 /// A narrative of `country` for the 2019 report, its recommendations `recommendations`, and
 /// `filler` more paragraphs of about 1 KB each.
 fn narrative(country: &str, recommendations: &[String], filler: usize) -> Vec<u8> {
+    narrative_of(country, 2019, recommendations, filler)
+}
+
+/// [`narrative`], for the report of `year`.
+fn narrative_of(country: &str, year: i32, recommendations: &[String], filler: usize) -> Vec<u8> {
     let mut text = format!(
-        "{country} (Tier 2) Extracted in part from the U.S. State Dept 2019 TIP Report\n\n\
+        "{country} (Tier 2) Extracted in part from the U.S. State Dept {year} TIP Report\n\n\
          The Government of {country} does not fully meet the minimum standards for the elimination of \
          trafficking but is making significant efforts to do so; therefore {country} remained on Tier 2.\n\n"
     );
@@ -76,6 +82,73 @@ async fn thousands_of_identical_recommendations_compare_at_once_and_health_answe
     server.stop().await;
 }
 
+/// Log lines of every server this test binary runs, from any thread (recommendation matching
+/// logs from the blocking pool): the process's global subscriber, set once.
+fn global_log() -> &'static Arc<Mutex<Vec<u8>>> {
+    static LOG: OnceLock<Arc<Mutex<Vec<u8>>>> = OnceLock::new();
+    LOG.get_or_init(|| {
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let writer = log.clone();
+        let subscriber =
+            tracing_subscriber::fmt().with_ansi(false).with_writer(move || LogWriter(writer.clone())).finish();
+        tracing::subscriber::set_global_default(subscriber).expect("no other global subscriber");
+        log
+    })
+}
+
+struct LogWriter(Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for LogWriter {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// `n` in `width` letters (base 26): words the parser keeps as they are, unlike digits.
+fn letters(n: usize, width: u32) -> String {
+    (0..width).rev().map(|place| char::from(b'a' + u8::try_from(n / 26_usize.pow(place) % 26).unwrap())).collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_timed_out_listing_of_recommendations_stops_its_matching() {
+    let log = global_log();
+    let server = TestServer::start_with(|config| config.request_timeout = Duration::from_secs(1)).await;
+    // Ten reports of 200 recommendations that share 20 words, and have 40 of their own: 2,000
+    // wordings, the most one call weighs, each weighed against every other and none alike
+    // (seconds of work).
+    const SHARED: &str = "prosecute traffickers protect victims investigate convict punish identify refer shelters \
+                          fund train officials judges police labor inspect border screen migrants";
+    for year in 2010..2020 {
+        let first = usize::try_from(year).unwrap() * 200;
+        let recommendations: Vec<String> = (0..200)
+            .map(|n| {
+                let own: Vec<String> = (0..40).map(|k| letters(k, 2) + &letters(first + n, 4)).collect();
+                format!("{SHARED} {}.", own.join(" "))
+            })
+            .collect();
+        server.ingest().ingest_document(document(narrative_of("Chad", year, &recommendations, 0))).await.unwrap();
+    }
+    let listing = ListRecommendationsRequest { parent: "countries/TCD".into(), ..Default::default() };
+    let refused = server.insights().list_recommendations(listing).await.unwrap_err();
+    assert_eq!(refused.code(), Code::DeadlineExceeded, "{refused:?}");
+    // Before: the matching ran on to its end, seconds after the reply; nothing said so.
+    let stopped = || String::from_utf8_lossy(&log.lock().unwrap()).contains("recommendation matching stopped");
+    for _ in 0..3000 {
+        if stopped() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert!(stopped(), "no log line says the matching stopped");
+    assert_eq!(health(&server.channel).await, ServingStatus::Serving as i32);
+    server.stop().await;
+}
+
 /// The server's resident memory, in KiB.
 #[cfg(target_os = "linux")]
 fn resident_kib(pid: u32) -> u64 {
@@ -97,15 +170,24 @@ async fn stalled_connection(address: &str) -> h2::client::SendRequest<Bytes> {
 
 /// Opens a WatchReports stream of every country on `connection`.
 async fn raw_watch(connection: &mut h2::client::SendRequest<Bytes>) -> h2::client::ResponseFuture {
+    raw_call(connection, "WatchReports", &WatchReportsRequest::default()).await
+}
+
+/// Calls ReportService's `method` with `message` on `connection`.
+async fn raw_call(
+    connection: &mut h2::client::SendRequest<Bytes>,
+    method: &str,
+    message: &impl Message,
+) -> h2::client::ResponseFuture {
     let head = http::Request::builder()
         .method("POST")
-        .uri("http://localhost/tip.v1.ReportService/WatchReports")
+        .uri(format!("http://localhost/tip.v1.ReportService/{method}"))
         .header("content-type", "application/grpc")
         .header("te", "trailers")
         .body(())
         .unwrap();
     let (response, mut stream) = connection.send_request(head, false).unwrap();
-    let message = WatchReportsRequest::default().encode_to_vec();
+    let message = message.encode_to_vec();
     let mut framed = vec![0];
     framed.extend_from_slice(&u32::try_from(message.len()).unwrap().to_be_bytes());
     framed.extend_from_slice(&message);
@@ -142,6 +224,70 @@ async fn watchers_that_stop_reading_hold_no_reports() {
     assert!(grown < 100 << 10, "the server grew by {} MiB", grown >> 10);
     drop(stalled);
     assert_eq!(health(&channel).await, ServingStatus::Serving as i32);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn replies_their_clients_do_not_read_are_bounded_and_then_abandoned() {
+    let log = global_log();
+    let server = TestServer::start_with(|config| {
+        config.max_unsent_reply_bytes = 8 << 20;
+        // Long enough for the refused call below to come first on a loaded machine.
+        config.write_timeout = Duration::from_secs(5);
+    })
+    .await;
+    // About 3.5 MB of text: a report just under what a reply may take.
+    let content = narrative("Niger", &["Train judges on the anti-trafficking law.".to_owned()], 3500);
+    let mut ingest = server.ingest().max_encoding_message_size(16 << 20);
+    let name = ingest.ingest_document(document(content)).await.unwrap().into_inner().report.unwrap().name;
+    let get = || GetReportRequest { name: name.clone() };
+    let size = server.reports().get_report(get()).await.unwrap().into_inner().encoded_len();
+    assert!(size > 3 << 20, "{size} bytes");
+
+    // A client that reads nothing: the server sends what the client's window takes (64 KiB),
+    // and keeps the rest.
+    let tcp = tokio::net::TcpStream::connect(server.address.trim_start_matches("http://")).await.unwrap();
+    let (mut connection, driver) = h2::client::handshake(tcp).await.unwrap();
+    tokio::spawn(driver);
+    let mut unread = Vec::new();
+    for _ in 0..2 {
+        let response = raw_call(&mut connection, "GetReport", &get()).await;
+        unread.push(response.await.unwrap().into_body());
+    }
+    // Two such replies fill the 8 MiB budget: the next large one is refused, although its
+    // client reads. Before: every reply was kept, however many (100 of 4 MB: +326 MiB).
+    let refused = server.reports().get_report(get()).await.map(|reply| reply.into_inner().name).unwrap_err();
+    assert_eq!(refused.code(), Code::ResourceExhausted, "{refused:?}");
+    assert!(refused.message().contains("not read"), "{refused:?}");
+
+    // At the write timeout both are abandoned, their memory freed, which the log says; the
+    // budget is back. Before: kept until the connection closed.
+    let abandoned = || String::from_utf8_lossy(&log.lock().unwrap()).matches("reply abandoned").count();
+    for _ in 0..3000 {
+        if abandoned() >= 2 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert!(abandoned() >= 2, "the log says {} replies were abandoned", abandoned());
+    assert_eq!(server.reports().get_report(get()).await.unwrap().into_inner().name, name);
+    assert_eq!(health(&server.channel).await, ServingStatus::Serving as i32);
+
+    // The client that reads at last gets its stream reset, not the rest of the reply.
+    let mut body = unread.remove(0);
+    let mut received = 0;
+    let reset = loop {
+        match body.data().await {
+            Some(Ok(data)) => {
+                received += data.len();
+                body.flow_control().release_capacity(data.len()).unwrap();
+            }
+            Some(Err(error)) => break error,
+            None => panic!("the whole reply came: {received} bytes"),
+        }
+    };
+    assert_eq!(reset.reason(), Some(h2::Reason::CANCEL), "{reset:?}");
+    assert!(received < size, "{received} bytes");
+    server.stop().await;
 }
 
 /// Holds SQLite's write lock on `db` from another connection, as another process would, until

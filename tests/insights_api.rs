@@ -7,8 +7,8 @@ use support::{TestServer, shared_narrative};
 use tip_model::pb::{
     CompareReportsRequest, DowngradeRule, GetCountryRequest, GetPlacementCoverageRequest, GetReportRequest,
     GetTierDistributionRequest, GetTierHistoryRequest, IngestDocumentRequest, ListCountriesRequest,
-    ListRecommendationsRequest, ListReportsRequest, ListTierChangesRequest, Region, SearchReportsRequest, Tier,
-    TierHistory, TierMovement,
+    ListPlacementsRequest, ListRecommendationsRequest, ListReportsRequest, ListTierChangesRequest, Region,
+    SearchReportsRequest, Tier, TierHistory, TierMovement,
 };
 use tonic::Code;
 use tonic_types::StatusExt;
@@ -407,7 +407,57 @@ async fn a_countrys_latest_placement_is_the_tier_its_history_settles() {
             .into_inner();
         let last = history.entries.last().unwrap();
         assert_eq!((last.year, last.tier()), (2026, expected), "{name}");
+        let filter = format!("year = 2026 AND country = {name:?}");
+        let placed = placements(&server, &filter, 10).await;
+        assert_eq!(placed.len(), 1, "the table's write refreshed the year's placements");
+        assert_eq!((placed[0].tier(), placed[0].conflict), (expected, true), "{name}");
     }
+    server.stop().await;
+}
+
+async fn placements(server: &TestServer, filter: &str, page_size: i32) -> Vec<tip_model::pb::Placement> {
+    let mut request = ListPlacementsRequest { filter: filter.into(), page_size, ..Default::default() };
+    let mut placements = Vec::new();
+    loop {
+        let page = server.countries().list_placements(request.clone()).await.unwrap().into_inner();
+        placements.extend(page.placements);
+        if page.next_page_token.is_empty() {
+            return placements;
+        }
+        request.page_token = page.next_page_token;
+    }
+}
+
+#[tokio::test]
+async fn a_years_placements_are_each_countrys_tier_history_that_year() {
+    let server = TestServer::start().await;
+    let in_2018 = placements(&server, "year = 2018", 1000).await;
+    assert!(in_2018.len() >= 180, "{}", in_2018.len());
+    assert_eq!(placements(&server, "year = 2018", 37).await, in_2018, "pages join up to the whole");
+    let mali = in_2018.iter().find(|p| p.country == "countries/MLI").unwrap();
+    assert_eq!((mali.tier(), mali.display_name.as_str(), mali.region()), (Tier::Tier2WatchList, "Mali", Region::Af));
+    for placement in
+        in_2018.iter().filter(|p| ["countries/MLI", "countries/TUN", "countries/KWT"].contains(&p.country.as_str()))
+    {
+        let history = history(&server, &placement.country).await;
+        let entry = history.entries.iter().find(|e| e.year == 2018).unwrap();
+        assert_eq!(
+            (placement.tier, placement.previous_year, placement.previous_tier, placement.movement),
+            (entry.tier, entry.previous_year, entry.previous_tier, entry.movement),
+            "{}",
+            placement.country
+        );
+    }
+    let upgraded = placements(&server, "year = 2023 AND movement = UPGRADED AND region = AF", 1000).await;
+    assert!(upgraded.iter().any(|p| p.country == "countries/MLI" && p.previous_tier() == Tier::Tier2WatchList));
+    assert!(upgraded.iter().all(|p| p.movement() == TierMovement::Upgraded && p.region() == Region::Af));
+    let refused = server
+        .countries()
+        .list_placements(ListPlacementsRequest { filter: "movement = SIDEWAYS".into(), ..Default::default() })
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code(), Code::InvalidArgument);
+    assert_eq!(refused.get_details_bad_request().unwrap().field_violations[0].field, "filter");
     server.stop().await;
 }
 

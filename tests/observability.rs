@@ -5,7 +5,7 @@
 mod support;
 
 use std::collections::HashMap;
-use std::io::{BufRead, Read, Write};
+use std::io::BufRead;
 use std::process::{Command, Stdio};
 
 use support::shared_narrative;
@@ -204,8 +204,9 @@ async fn calls_to_methods_not_served_share_one_label() {
     let server = Server::start(&[]);
     let _ready = server.channel().await;
     let before = server.scrape();
+    // gRPC-Web, as a browser calls over HTTP/1.1: counted as the gRPC calls they become.
     for path in ["/made.up.Service/One", "/made.up.Service/Two"] {
-        let (head, _) = server.http1("POST", path, "Content-Type: application/grpc\r\nContent-Length: 0\r\n");
+        let (head, _) = server.http1("POST", path, "Content-Type: application/grpc-web\r\nContent-Length: 0\r\n");
         assert!(head.starts_with("HTTP/1.1 200"), "{head}");
     }
     let after = server.scrape();

@@ -99,7 +99,7 @@ fn matches() -> Value {
         .map(|(base, target)| {
             let (base_items, target_items) = (recommendations(base, &corpus), recommendations(target, &corpus));
             assert!(!base_items.is_empty() && !target_items.is_empty(), "{base} or {target} has no recommendations");
-            let kept: Vec<Value> = compare(&base_items, &target_items)
+            let kept: Vec<Value> = compare(&base_items, &target_items, &|| false)
                 .unwrap()
                 .kept
                 .into_iter()

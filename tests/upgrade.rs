@@ -19,7 +19,9 @@ use std::io::BufRead;
 use support::TestServer;
 use tip_ingest::PARSER_VERSION;
 use tip_model::ReportName;
-use tip_model::pb::{DowngradeRule, GetReportRequest, GetTierHistoryRequest, ListReportsRequest, Tier};
+use tip_model::pb::{
+    DowngradeRule, GetReportRequest, GetTierHistoryRequest, ListPlacementsRequest, ListReportsRequest, Tier,
+};
 use tip_server::Store;
 use tip_server::api::country_service_client::CountryServiceClient;
 use tip_server::seeds::BUNDLED_DATA_VERSION;
@@ -73,6 +75,10 @@ async fn check_served(db: &Path) {
         .into_inner();
     let year = history.entries.iter().find(|e| e.year == 2018).expect("a 2018 entry");
     assert_eq!(year.downgrade_rule(), DowngradeRule::Waived);
+    // Derived on migration: every year's placement, as the histories settle it.
+    let request = ListPlacementsRequest { filter: "country = KWT AND year = 2018".into(), ..Default::default() };
+    let placed = server.countries().list_placements(request).await.unwrap().into_inner().placements;
+    assert_eq!(placed.iter().map(|p| p.tier).collect::<Vec<_>>(), [year.tier]);
     server.stop().await;
 }
 

@@ -1,6 +1,7 @@
 //! The page and gRPC-Web on the serving port, over HTTP/1.1 as a browser speaks them: the page's
 //! files, a gRPC-Web call answered with its message and its status in the trailer frame, CORS
-//! closed unless an origin is allowed, `--no-web` and `--web-dir`.
+//! closed unless an origin is allowed, `--no-web` and `--web-dir`. The exchanges block: the
+//! runtime has a second thread to serve them on.
 
 mod support;
 
@@ -35,7 +36,7 @@ fn grpc_web_call(server: &TestServer, method: &str, request: &impl Message) -> (
     (head, messages, trailer)
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_page_and_grpc_web_calls_share_the_serving_port_over_http_1_1() {
     let server = TestServer::start().await;
 
@@ -66,7 +67,7 @@ async fn the_page_and_grpc_web_calls_share_the_serving_port_over_http_1_1() {
     assert!(status.contains("grpc-status: 5") || status.contains("grpc-status:5"), "{status}");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cross_origin_calls_are_refused_unless_their_origin_is_allowed() {
     let preflight = |server: &TestServer, origin: &str| {
         let headers = format!(
@@ -87,7 +88,7 @@ async fn cross_origin_calls_are_refused_unless_their_origin_is_allowed() {
     assert!(!preflight(&open, "https://elsewhere.example").contains("access-control-allow-origin"));
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn no_web_serves_no_page_and_a_web_dir_serves_its_own() {
     let without = TestServer::start_with(|config| config.page = None).await;
     let (head, _) = http1(host(&without), "GET", "/", "", b"");

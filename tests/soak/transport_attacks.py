@@ -6,14 +6,22 @@
            server's open descriptors, its CPU, and health, 2 s after and again 37 s after
            (pass --idle-timeout-secs 30 to see the connections closed in between).
 
-Usage: .tools/venv/bin/python tests/soak/transport_attacks.py BINARY streams|idle [serve flags...]
+  unread:  100 GetReport calls of a 3.5 MB report on 2 connections whose client never reads
+           (nor answers pings); prints the server's resident memory before, 2 s after and 35 s
+           after (past the 30 s write timeout), and a GetReport of that report and health meanwhile.
+           glibc keeps much of what is freed: MALLOC_MMAP_THRESHOLD_=65536 shows it returned.
+  matching: ListRecommendations over 10 reports of 200 recommendations that share 20 words (2,000
+           wordings, each weighed against every other), under --request-timeout-secs 1 (pass it);
+           prints the answer, and the server's CPU seconds in the 10 s after it.
+
+Usage: .tools/venv/bin/python tests/soak/transport_attacks.py BINARY streams|idle|unread|matching [serve flags...]
 """
 import os, socket, subprocess, sys, tempfile, time
 import grpc
 
-def start(binary, extra, preexec=None):
-    folder = tempfile.mkdtemp()
-    proc = subprocess.Popen([binary, "serve", "--listen", "127.0.0.1:0", "--db", folder + "/t.sqlite", *extra],
+def start(binary, extra, preexec=None, db=None):
+    db = db or tempfile.mkdtemp() + "/t.sqlite"
+    proc = subprocess.Popen([binary, "serve", "--listen", "127.0.0.1:0", "--db", db, *extra],
                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, preexec_fn=preexec)
     line = proc.stdout.readline().decode()
     port = int(line.strip().rsplit(":", 1)[1])
@@ -61,6 +69,25 @@ def silent_streams(port, count):
     sock.sendall(out)
     return sock
 
+def grpc_message(payload):
+    return b"\x00" + len(payload).to_bytes(4, "big") + payload
+
+def unread_calls(port, path, message, count):
+    """A connection that makes `count` calls of `message` to `path` and never reads a byte."""
+    sock = socket.create_connection(("127.0.0.1", port))
+    out = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" + frame(4, 0, 0, b"")
+    for i in range(count):
+        block = b"".join(hpack_literal(n, v) for n, v in [
+            (b":method", b"POST"), (b":scheme", b"http"), (b":path", path),
+            (b":authority", b"localhost"), (b"te", b"trailers"), (b"content-type", b"application/grpc")])
+        out += frame(1, 0x4, 1 + 2 * i, block) + frame(0, 0x1, 1 + 2 * i, grpc_message(message))
+    sock.sendall(out)
+    return sock
+
+def resident_mib(pid):
+    line = next(l for l in open(f"/proc/{pid}/status") if l.startswith("VmRSS:"))
+    return int(line.split()[1]) / 1024
+
 def descriptors(pid):
     return len(os.listdir(f"/proc/{pid}/fd"))
 
@@ -84,6 +111,74 @@ if mode == "streams":
         print("GetReport: OK")
     except grpc.RpcError as error:
         print("GetReport:", error.code().name)
+    proc.kill()
+elif mode == "unread":
+    folder = tempfile.mkdtemp()
+    db, narrative = folder + "/t.sqlite", folder + "/niger.txt"
+    with open(narrative, "w") as out:
+        out.write("Niger (Tier 2) Extracted in part from the U.S. State Dept 2019 TIP Report\n\n"
+                  "The Government of Niger does not fully meet the minimum standards for the elimination of "
+                  "trafficking but is making significant efforts to do so; therefore Niger remained on Tier 2.\n\n")
+        for n in range(3500):
+            sentence = f"Authorities reported {n} investigations of forced labor in mining and agriculture. "
+            out.write(sentence * (1000 // len(sentence)) + "\n\n")
+    subprocess.run([binary, "ingest", "--db", db, narrative], check=True, stdout=subprocess.DEVNULL)
+    proc, port = start(binary, extra, db=db)
+    wait_serving(port)
+    name = b"countries/NER/reports/2019"
+    request = b"\x0a" + bytes([len(name)]) + name
+    held = grpc.insecure_channel(f"127.0.0.1:{port}", options=[("grpc.max_receive_message_length", 8 << 20)])
+    get = held.unary_unary("/tip.v1.ReportService/GetReport")
+    def get_report():
+        try:
+            return f"OK, {len(get(request, timeout=10)) / 2**20:.1f} MiB"
+        except grpc.RpcError as error:
+            return error.code().name
+    print("GetReport before:", get_report(), f"RSS {resident_mib(proc.pid):.0f} MiB")
+    before = resident_mib(proc.pid)
+    socks = [unread_calls(port, b"/tip.v1.ReportService/GetReport", request, 50) for _ in range(2)]
+    time.sleep(2)
+    print(f"2 s after 100 unread GetReport calls: RSS +{resident_mib(proc.pid) - before:.0f} MiB;",
+          "GetReport:", get_report(), " health:", health(port, held))
+    time.sleep(33)
+    print(f"35 s after: RSS +{resident_mib(proc.pid) - before:.0f} MiB;",
+          "GetReport:", get_report(), " health:", health(port, held))
+    proc.kill()
+elif mode == "matching":
+    folder = tempfile.mkdtemp()
+    db = folder + "/t.sqlite"
+    # Words in letters: the parser takes digits for page numbers.
+    letters = lambda n, width: "".join(chr(ord("a") + n // 26 ** place % 26) for place in reversed(range(width)))
+    shared = ("prosecute traffickers protect victims investigate convict punish identify refer shelters "
+              "fund train officials judges police labor inspect border screen migrants")
+    files = []
+    for year in range(2010, 2020):
+        path = f"{folder}/chad{year}.txt"
+        with open(path, "w") as out:
+            out.write(f"Chad (Tier 2) Extracted in part from the U.S. State Dept {year} TIP Report\n\n"
+                      "The Government of Chad does not fully meet the minimum standards for the elimination of "
+                      "trafficking but is making significant efforts to do so; therefore Chad remained on Tier 2.\n\n"
+                      "Prioritized Recommendations\n\n")
+            for n in range(200):
+                own = " ".join(letters(k, 2) + letters(year * 200 + n, 4) for k in range(40))
+                out.write(f"• {shared} {own}.\n")
+        files.append(path)
+    subprocess.run([binary, "ingest", "--db", db, *files], check=True, stdout=subprocess.DEVNULL)
+    proc, port = start(binary, extra, db=db)
+    wait_serving(port)
+    channel = grpc.insecure_channel(f"127.0.0.1:{port}")
+    listing = channel.unary_unary("/tip.v1.InsightService/ListRecommendations")
+    parent = b"countries/TCD"
+    request = b"\x0a" + bytes([len(parent)]) + parent
+    cpu0, started = cpu_seconds(proc.pid), time.monotonic()
+    try:
+        answer = f"OK, {len(listing(request, timeout=120))} bytes"
+    except grpc.RpcError as error:
+        answer = error.code().name
+    print(f"ListRecommendations: {answer} after {time.monotonic() - started:.1f} s, {cpu_seconds(proc.pid) - cpu0:.1f} CPU s")
+    cpu0 = cpu_seconds(proc.pid)
+    time.sleep(10)
+    print(f"server CPU in the 10 s after the answer: {cpu_seconds(proc.pid) - cpu0:.1f} s")
     proc.kill()
 elif mode == "idle":
     import resource

@@ -93,6 +93,24 @@ pub struct TooManyWordings {
     pub distinct: usize,
 }
 
+/// Why matching gave no answer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum MatchingError {
+    /// More wordings than one call weighs.
+    #[error(transparent)]
+    TooManyWordings(#[from] TooManyWordings),
+    /// Its caller asked it to stop (the request it works for ended): under the wordings cap
+    /// matching still takes seconds, which nobody would wait for.
+    #[error("recommendation matching stopped when asked")]
+    Stopped,
+}
+
+/// Asks `stop` (the caller's "should this work stop?") between two steps of matching, each a
+/// few microseconds to milliseconds: a cancelled call stops within that.
+fn go_on(stop: &dyn Fn() -> bool) -> Result<(), MatchingError> {
+    if stop() { Err(MatchingError::Stopped) } else { Ok(()) }
+}
+
 /// The distinct word sets of some items, each with the items (ascending) that have it, and an
 /// index from each word to the distinct sets that hold it: what finds the candidates of a match
 /// without weighing every pair.
@@ -196,12 +214,13 @@ impl PartialOrd for Candidate {
 fn match_items(
     base: Vec<BTreeSet<String>>,
     target: Vec<BTreeSet<String>>,
-) -> Result<Vec<(usize, usize, f64)>, TooManyWordings> {
+    stop: &dyn Fn() -> bool,
+) -> Result<Vec<(usize, usize, f64)>, MatchingError> {
     let (base_len, target_len) = (base.len(), target.len());
     let (base, target) = (wordings(base), wordings(target));
     let distinct = base.keys.len() + target.keys.len();
     if distinct > MAX_DISTINCT_WORDINGS {
-        return Err(TooManyWordings { distinct });
+        return Err(TooManyWordings { distinct }.into());
     }
     let (mut base_free, mut target_free) = (vec![true; base_len], vec![true; target_len]);
     // Per pair of wordings, how far its items are known to be taken.
@@ -214,6 +233,7 @@ fn match_items(
     let mut cursors: HashMap<(usize, usize), (usize, usize)> = HashMap::new();
     let mut heap = BinaryHeap::new();
     for (b, key) in base.keys.iter().enumerate() {
+        go_on(stop)?;
         for (t, similarity) in target.alike(key) {
             cursors.insert((b, t), (0, 0));
             heap.push(Candidate { similarity, base: base.items[b][0], target: target.items[t][0], wordings: (b, t) });
@@ -221,6 +241,7 @@ fn match_items(
     }
     let mut pairs = Vec::new();
     while let Some(candidate) = heap.pop() {
+        go_on(stop)?;
         let (b, t) = candidate.wordings;
         if base_free[candidate.base] && target_free[candidate.target] {
             base_free[candidate.base] = false;
@@ -250,10 +271,16 @@ pub struct RecommendationChanges {
 }
 
 /// The recommendations of `base` compared with those of `target`; an error when they hold more
-/// than [`MAX_DISTINCT_WORDINGS`] distinct wordings between them.
-pub fn compare(base: &[Recommendation], target: &[Recommendation]) -> Result<RecommendationChanges, TooManyWordings> {
-    let key = |items: &[Recommendation]| items.iter().map(|r| words(&r.text)).collect::<Vec<_>>();
-    let pairs = match_items(key(base), key(target))?;
+/// than [`MAX_DISTINCT_WORDINGS`] distinct wordings between them, or when `stop` answers true.
+pub fn compare(
+    base: &[Recommendation],
+    target: &[Recommendation],
+    stop: &dyn Fn() -> bool,
+) -> Result<RecommendationChanges, MatchingError> {
+    let key = |items: &[Recommendation]| {
+        items.iter().map(|r| go_on(stop).map(|()| words(&r.text))).collect::<Result<Vec<_>, _>>()
+    };
+    let pairs = match_items(key(base)?, key(target)?, stop)?;
     let kept = pairs
         .iter()
         .map(|&(i, j, similarity)| RecommendationMatch {
@@ -276,13 +303,14 @@ pub fn compare(base: &[Recommendation], target: &[Recommendation]) -> Result<Rec
 
 /// The recommendations of one country's `reports` (oldest first) grouped across years by
 /// similarity, each in at most one group per year, most recurring first, then most recent; an
-/// error when they hold more than [`MAX_DISTINCT_WORDINGS`] distinct wordings.
+/// error when they hold more than [`MAX_DISTINCT_WORDINGS`] distinct wordings, or when `stop`
+/// answers true.
 ///
 /// Each recommendation joins the most similar group not yet joined that year (of equals, the
 /// last made), or starts one. Groups are found through their wordings: only wordings that share
 /// words with the recommendation are weighed, and of the groups of one wording the last made
 /// that is free this year is the one to join.
-pub fn recurring(reports: &[Report]) -> Result<Vec<RecurringRecommendation>, TooManyWordings> {
+pub fn recurring(reports: &[Report], stop: &dyn Fn() -> bool) -> Result<Vec<RecurringRecommendation>, MatchingError> {
     // Newest first, so that each group is worded as the latest report words it.
     let mut occurrences: Vec<Vec<RecommendationOccurrence>> = Vec::new();
     // The groups of each wording, in the order they were made (a group keeps the wording it was
@@ -293,6 +321,7 @@ pub fn recurring(reports: &[Report]) -> Result<Vec<RecurringRecommendation>, Too
         // the first `free[wording]`: joined from the last down.
         let mut free: Vec<usize> = wordings.items.iter().map(Vec::len).collect();
         for recommendation in &report.recommendations {
+            go_on(stop)?;
             let key = words(&recommendation.text);
             let best = wordings
                 .alike(&key)
@@ -320,7 +349,7 @@ pub fn recurring(reports: &[Report]) -> Result<Vec<RecurringRecommendation>, Too
                         free.push(0);
                     }
                     if wordings.keys.len() > MAX_DISTINCT_WORDINGS {
-                        return Err(TooManyWordings { distinct: wordings.keys.len() });
+                        return Err(TooManyWordings { distinct: wordings.keys.len() }.into());
                     }
                 }
             }
@@ -348,6 +377,11 @@ pub fn recurring(reports: &[Report]) -> Result<Vec<RecurringRecommendation>, Too
 mod tests {
     use super::*;
 
+    /// A caller that never asks matching to stop.
+    fn never() -> bool {
+        false
+    }
+
     #[test]
     fn rewordings_match_and_different_recommendations_do_not() {
         let a = words("Vigorously investigate and prosecute trafficking offenses and convict traffickers.");
@@ -355,7 +389,7 @@ mod tests {
         let c = words("Increase funding for victim shelters.");
         assert!(similarity(&a, &b) >= SAME_RECOMMENDATION, "{}", similarity(&a, &b));
         assert!(similarity(&a, &c) < 0.2);
-        let pairs = match_items(vec![a, c.clone()], vec![c, b]).unwrap();
+        let pairs = match_items(vec![a, c.clone()], vec![c, b], &never).unwrap();
         assert_eq!(pairs.iter().map(|p| (p.0, p.1)).collect::<Vec<_>>(), [(1, 0), (0, 1)]);
     }
 
@@ -373,7 +407,7 @@ mod tests {
             "Vigorously investigate and prosecute trafficking crimes, and convict and punish traffickers.",
             "Amend the law to criminalize hereditary slavery.",
         ]);
-        let changes = compare(&base, &target).unwrap();
+        let changes = compare(&base, &target, &never).unwrap();
         assert_eq!(changes.kept.len(), 1);
         assert_eq!(
             (changes.kept[0].base_text.as_str(), changes.kept[0].target_text.as_str()),
@@ -390,7 +424,7 @@ mod tests {
             report(2017, &["Investigate and prosecute trafficking offenses and convict traffickers.", "Train judges."]),
             report(2018, &["Vigorously investigate and prosecute trafficking crimes, and convict traffickers."]),
         ];
-        let groups = recurring(&reports).unwrap();
+        let groups = recurring(&reports, &never).unwrap();
         assert_eq!(groups.len(), 2);
         assert_eq!(
             (groups[0].years.as_slice(), groups[0].first_year, groups[0].last_year),
@@ -475,7 +509,7 @@ mod tests {
         fn indexed_matching_equals_weighing_every_pair(base in texts(), target in texts()) {
             let key = |texts: &[String]| texts.iter().map(|t| words(t)).collect::<Vec<_>>();
             let expected = match_every_pair(&key(&base), &key(&target));
-            prop_assert_eq!(match_items(key(&base), key(&target)).unwrap(), expected);
+            prop_assert_eq!(match_items(key(&base), key(&target), &never).unwrap(), expected);
         }
 
         #[test]
@@ -490,7 +524,7 @@ mod tests {
                 })
                 .collect();
             let mut expected = group_against_every_group(&reports);
-            let mut grouped: Vec<Occurrences> = recurring(&reports)
+            let mut grouped: Vec<Occurrences> = recurring(&reports, &never)
                 .unwrap()
                 .into_iter()
                 .map(|group| group.occurrences.into_iter().map(|o| (o.year, o.text)).collect())
@@ -505,13 +539,13 @@ mod tests {
     #[test]
     fn thousands_of_identical_recommendations_are_one_wording() {
         let same = recommendations(&["Vigorously prosecute traffickers and protect victims."; 12_000]);
-        let changes = compare(&same, &same).unwrap();
+        let changes = compare(&same, &same, &never).unwrap();
         assert_eq!((changes.kept.len(), changes.added.len(), changes.dropped.len()), (12_000, 0, 0));
         assert!(changes.kept.iter().all(|m| m.similarity == 1.0));
         let yearly = &same[..1_000];
         let reports: Vec<Report> =
             (2000..2025).map(|year| Report { year, recommendations: yearly.to_vec(), ..Report::default() }).collect();
-        let groups = recurring(&reports).unwrap();
+        let groups = recurring(&reports, &never).unwrap();
         assert_eq!(groups.len(), 1_000);
         assert!(groups.iter().all(|group| group.years.len() == 25));
     }
@@ -521,9 +555,44 @@ mod tests {
         let texts: Vec<String> =
             (0..=MAX_DISTINCT_WORDINGS).map(|n| format!("prosecute traffickers case{n} victims")).collect();
         let distinct: Vec<Recommendation> = texts.into_iter().map(|text| Recommendation { text }).collect();
-        let refused = compare(&distinct, &[]).unwrap_err();
-        assert_eq!(refused.distinct, MAX_DISTINCT_WORDINGS + 1);
+        let refused = compare(&distinct, &[], &never).unwrap_err();
+        assert_eq!(refused, TooManyWordings { distinct: MAX_DISTINCT_WORDINGS + 1 }.into());
         let report = Report { year: 2020, recommendations: distinct, ..Report::default() };
-        assert!(recurring(&[report]).is_err());
+        assert!(recurring(&[report], &never).is_err());
+    }
+
+    /// A "should stop" that answers true from its `after`-th question on, and counts them.
+    fn stop_after(after: usize) -> (impl Fn() -> bool, std::rc::Rc<std::cell::Cell<usize>>) {
+        let asked = std::rc::Rc::new(std::cell::Cell::new(0));
+        let counter = asked.clone();
+        let stop = move || {
+            counter.set(counter.get() + 1);
+            counter.get() >= after
+        };
+        (stop, asked)
+    }
+
+    #[test]
+    fn matching_stops_soon_after_it_is_asked_to() {
+        // Distinct recommendations that all share three words: every one is weighed against
+        // every other, the costliest matching under the cap.
+        let texts: Vec<Recommendation> = (0..1_000)
+            .map(|n| Recommendation { text: format!("prosecute traffickers victims case{n} court{n} judge{n}") })
+            .collect();
+        let (stop, asked) = stop_after(10);
+        assert_eq!(compare(&texts, &texts, &stop).unwrap_err(), MatchingError::Stopped);
+        assert_eq!(asked.get(), 10, "no more questions once told to stop");
+        let reports: Vec<Report> = texts
+            .chunks(100)
+            .zip(2010..)
+            .map(|(chunk, year)| Report { year, recommendations: chunk.to_vec(), ..Report::default() })
+            .collect();
+        let (stop, asked) = stop_after(10);
+        assert_eq!(recurring(&reports, &stop).unwrap_err(), MatchingError::Stopped);
+        assert_eq!(asked.get(), 10);
+        // Asked at every step, and never told to stop, it finishes.
+        let (stop, asked) = stop_after(usize::MAX);
+        assert_eq!(compare(&texts, &texts, &stop).unwrap().kept.len(), texts.len());
+        assert!(asked.get() >= texts.len());
     }
 }

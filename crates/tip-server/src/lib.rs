@@ -12,6 +12,7 @@ pub mod page_token;
 pub mod query_fields;
 pub mod reindex;
 mod reply_cache;
+mod reply_writing;
 pub mod seeds;
 mod services;
 pub mod store;
@@ -141,6 +142,12 @@ pub struct ServeConfig {
     pub idle_timeout: Duration,
     /// Requests in flight across all connections before new ones are shed with UNAVAILABLE.
     pub max_concurrent_requests: usize,
+    /// Bytes of replies kept for clients that have not read them yet, across all replies: a
+    /// large reply past it is refused with RESOURCE_EXHAUSTED.
+    pub max_unsent_reply_bytes: usize,
+    /// A reply whose client takes nothing of it for this long is abandoned: its memory freed,
+    /// its stream reset (CANCELLED).
+    pub write_timeout: Duration,
     /// After a stop signal: how long unary calls may finish before the server closes anyway.
     pub shutdown_grace: Duration,
     /// Largest request message for IngestService.
@@ -187,6 +194,11 @@ impl ServeConfig {
     pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(60);
     /// The default [`max_concurrent_requests`](Self::max_concurrent_requests).
     pub const DEFAULT_MAX_CONCURRENT_REQUESTS: usize = 256;
+    /// The default [`max_unsent_reply_bytes`](Self::max_unsent_reply_bytes): 128 MiB, 32 replies
+    /// of the largest size.
+    pub const DEFAULT_MAX_UNSENT_REPLY_BYTES: usize = 128 << 20;
+    /// The default [`write_timeout`](Self::write_timeout).
+    pub const DEFAULT_WRITE_TIMEOUT: Duration = Duration::from_secs(30);
     /// The default [`shutdown_grace`](Self::shutdown_grace).
     pub const DEFAULT_SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
     /// The default [`max_ingest_message`](Self::max_ingest_message): 16 MiB.
@@ -211,6 +223,8 @@ impl ServeConfig {
             max_streams_per_connection: Self::DEFAULT_MAX_STREAMS_PER_CONNECTION,
             idle_timeout: Self::DEFAULT_IDLE_TIMEOUT,
             max_concurrent_requests: Self::DEFAULT_MAX_CONCURRENT_REQUESTS,
+            max_unsent_reply_bytes: Self::DEFAULT_MAX_UNSENT_REPLY_BYTES,
+            write_timeout: Self::DEFAULT_WRITE_TIMEOUT,
             shutdown_grace: Self::DEFAULT_SHUTDOWN_GRACE,
             max_ingest_message: Self::DEFAULT_MAX_INGEST_MESSAGE,
             max_ingest_file: Self::DEFAULT_MAX_INGEST_FILE,
@@ -334,6 +348,8 @@ pub async fn serve(
         body_read_timeout: config.body_read_timeout,
         max_message: config.max_message.max(config.max_ingest_message),
         client_streaming: method_paths(&tip_descriptors, |method| method.client_streaming()),
+        max_unsent_reply_bytes: config.max_unsent_reply_bytes,
+        write_timeout: config.write_timeout,
     };
     let mut builder = tonic::transport::Server::builder();
     if let Some(tls) = &config.tls {

@@ -13,7 +13,9 @@
 //!   detail, at once, instead of a queue without bound;
 //! - memory: the bytes read ahead before a request holds a permit share a budget of four
 //!   messages of the largest size; over it, UNAVAILABLE with a RetryInfo detail;
-//! - size: a message over the limit is RESOURCE_EXHAUSTED.
+//! - size: a message over the limit is RESOURCE_EXHAUSTED;
+//! - writing: replies kept for clients that do not read them share a byte budget and a write
+//!   timeout (see [`crate::reply_writing`]).
 
 use std::collections::HashSet;
 use std::future::Future;
@@ -30,6 +32,8 @@ use tonic::Code;
 use tonic::body::Body;
 use tonic_types::{ErrorDetails, StatusExt};
 use tower::{Layer, Service};
+
+use crate::reply_writing::ReplyWriting;
 
 /// How long a shed client is asked to wait before it retries.
 const RETRY_AFTER: Duration = Duration::from_millis(200);
@@ -54,6 +58,10 @@ pub struct RequestLimits {
     /// Paths (`/package.Service/Method`) of the methods that take a stream of messages; every
     /// other method takes exactly one.
     pub client_streaming: HashSet<String>,
+    /// Bytes of replies kept for clients that have not read them yet, across all replies.
+    pub max_unsent_reply_bytes: usize,
+    /// A reply whose client takes nothing of it for this long is abandoned.
+    pub write_timeout: Duration,
 }
 
 /// Enforces [`RequestLimits`].
@@ -68,6 +76,7 @@ struct Shared {
     /// Bytes of request messages read ahead, before their request holds a permit: bounded, so
     /// that many slow senders cannot fill the memory.
     read_ahead: Semaphore,
+    replies: ReplyWriting,
 }
 
 /// The read-ahead budget, in messages of the largest size.
@@ -78,7 +87,8 @@ impl RequestLimitsLayer {
     pub fn new(limits: RequestLimits) -> Self {
         let permits = Arc::new(Semaphore::new(limits.max_in_flight));
         let read_ahead = Semaphore::new(READ_AHEAD_MESSAGES * limits.max_message);
-        Self { shared: Arc::new(Shared { limits, permits, read_ahead }) }
+        let replies = ReplyWriting::new(limits.max_unsent_reply_bytes, limits.write_timeout);
+        Self { shared: Arc::new(Shared { limits, permits, read_ahead, replies }) }
     }
 }
 
@@ -185,7 +195,10 @@ where
         Some(permit) => REQUEST_PERMIT.scope(permit, call).await,
         None => call.await,
     };
-    response.map(oversized_as_resource_exhausted)
+    // The permit is not held while the reply is written: a client that stops reading would
+    // hold it as long as it likes, and a few such clients would shed everyone else. The reply's
+    // writing has bounds of its own.
+    response.map(|response| oversized_as_resource_exhausted(response).map(|body| shared.replies.bound(body)))
 }
 
 tokio::task_local! {
@@ -357,6 +370,8 @@ mod tests {
             body_read_timeout: Duration::from_secs(10),
             max_message: 1 << 20,
             client_streaming: HashSet::new(),
+            max_unsent_reply_bytes: 64 << 20,
+            write_timeout: Duration::from_secs(30),
         }
     }
 

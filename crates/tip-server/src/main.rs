@@ -75,6 +75,13 @@ enum Command {
         /// Requests in flight before new ones are shed with UNAVAILABLE.
         #[arg(long, env = "TIP_ATLAS_MAX_CONCURRENT_REQUESTS", default_value_t = ServeConfig::DEFAULT_MAX_CONCURRENT_REQUESTS)]
         max_concurrent_requests: usize,
+        /// MiB of replies kept for clients that have not read them yet: a large reply past it is
+        /// refused with RESOURCE_EXHAUSTED.
+        #[arg(long, env = "TIP_ATLAS_MAX_UNSENT_REPLIES_MIB", default_value_t = ServeConfig::DEFAULT_MAX_UNSENT_REPLY_BYTES >> 20, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(4..))]
+        max_unsent_replies_mib: usize,
+        /// Abandon a reply (reset its stream) whose client has read none of it for this many seconds.
+        #[arg(long, env = "TIP_ATLAS_WRITE_TIMEOUT_SECS", default_value_t = ServeConfig::DEFAULT_WRITE_TIMEOUT.as_secs(), value_parser = clap::value_parser!(u64).range(1..))]
+        write_timeout_secs: u64,
         /// After SIGTERM, seconds for unary calls to finish before the server closes anyway.
         #[arg(long, env = "TIP_ATLAS_SHUTDOWN_GRACE_SECS", default_value_t = ServeConfig::DEFAULT_SHUTDOWN_GRACE.as_secs())]
         shutdown_grace_secs: u64,
@@ -204,6 +211,8 @@ fn main() -> ExitCode {
             max_streams_per_connection,
             idle_timeout_secs,
             max_concurrent_requests,
+            max_unsent_replies_mib,
+            write_timeout_secs,
             shutdown_grace_secs,
             max_ingest_message_mib,
             max_ingest_file_mib,
@@ -235,6 +244,8 @@ fn main() -> ExitCode {
                 max_streams_per_connection,
                 idle_timeout: Duration::from_secs(idle_timeout_secs),
                 max_concurrent_requests,
+                max_unsent_reply_bytes: max_unsent_replies_mib << 20,
+                write_timeout: Duration::from_secs(write_timeout_secs),
                 shutdown_grace: Duration::from_secs(shutdown_grace_secs),
                 max_ingest_message: max_ingest_message_mib << 20,
                 max_ingest_file: max_ingest_file_mib << 20,

@@ -3,8 +3,9 @@
 //! client of the public API over gRPC-Web, so it needs nothing else from the server.
 //!
 //! Files are held in memory, with a gzip copy for clients that take it and an ETag, so a page
-//! load costs no disk and no CPU beyond the copy; `--web-dir` reads a folder instead, for
-//! working on the page without rebuilding the binary.
+//! load costs no disk and no CPU beyond the copy: it takes no share of the requests in flight,
+//! and meets the connection limits as every request does. `--web-dir` reads a folder instead,
+//! for working on the page without rebuilding the binary.
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -43,11 +44,14 @@ struct Asset {
 }
 
 impl Asset {
-    fn new(path: &str, bytes: Vec<u8>) -> Self {
+    /// The file at `path`, with a gzip copy when `compress` (once, at start: a folder's files,
+    /// read at every request, are sent as they are).
+    fn new(path: &str, bytes: Vec<u8>, compress: bool) -> Self {
         let digest = Sha256::digest(&bytes);
         let hex: String = digest[..12].iter().map(|b| format!("{b:02x}")).collect();
         let etag = HeaderValue::from_str(&format!("\"{hex}\"")).expect("hex digits are a valid header value");
-        let gzipped = gzip(&bytes).filter(|gzipped| gzipped.len() < bytes.len()).map(Bytes::from);
+        let gzipped =
+            compress.then(|| gzip(&bytes)).flatten().filter(|gzipped| gzipped.len() < bytes.len()).map(Bytes::from);
         Self { content_type: content_type(path), etag, bytes: Bytes::from(bytes), gzipped }
     }
 }
@@ -98,7 +102,7 @@ impl Assets {
     fn new(source: PageSource) -> Self {
         let embedded = match source {
             PageSource::Embedded => {
-                EMBEDDED.iter().map(|(path, bytes)| (*path, Arc::new(Asset::new(path, bytes.to_vec())))).collect()
+                EMBEDDED.iter().map(|(path, bytes)| (*path, Arc::new(Asset::new(path, bytes.to_vec(), true)))).collect()
             }
             PageSource::Folder(_) => HashMap::new(),
         };
@@ -115,7 +119,8 @@ impl Assets {
 
 async fn read_from(folder: &Path, path: &str) -> Option<Arc<Asset>> {
     let (file, path) = (folder.join(path), path.to_owned());
-    tokio::task::spawn_blocking(move || Some(Arc::new(Asset::new(&path, std::fs::read(file).ok()?)))).await.ok()?
+    let read = move || Some(Arc::new(Asset::new(&path, std::fs::read(file).ok()?, false)));
+    tokio::task::spawn_blocking(read).await.ok()?
 }
 
 /// Answers `GET` and `HEAD` with the page's files (404 for any other path), before the gRPC-Web
@@ -268,7 +273,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_page_file_is_gzipped_for_clients_that_take_it_and_revalidated_by_its_etag() {
-        let asset = Asset::new("app.js", "let atlas = 1;\n".repeat(200).into_bytes());
+        let asset = Asset::new("app.js", "let atlas = 1;\n".repeat(200).into_bytes(), true);
         let request = |headers: &[(header::HeaderName, &str)]| {
             let mut request = Request::get("/app.js");
             for (name, value) in headers {

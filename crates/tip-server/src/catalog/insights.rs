@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use tip_ingest::similarity::{TooManyWordings, compare, recurring};
+use tip_ingest::similarity::{MatchingError, TooManyWordings, compare, recurring};
 use tip_model::Iso3;
 use tip_model::coverage::placement_coverage;
 use tip_model::history::{compare_tiers, tier_history};
@@ -17,6 +17,7 @@ use super::requests::{Comparison, CoverageQuery, DistributionQuery, Recommendati
 use super::{Catalog, Page, blocking};
 use crate::error::ApiError;
 use crate::query_fields::SqlFilter;
+use crate::store::{self, StoreError};
 
 impl Catalog {
     /// Every known placement of a country, year by year.
@@ -151,9 +152,8 @@ impl Catalog {
         let Comparison { base, target } = comparison;
         let (base_report, target_report) = (self.stored_report(base).await?, self.stored_report(target).await?);
         let (base_items, target_items) = (base_report.recommendations.clone(), target_report.recommendations.clone());
-        let changes = blocking(move || Ok(compare(&base_items, &target_items)))
-            .await?
-            .map_err(|too_many| too_many_wordings(format!("{base} compared with {target}"), too_many))?;
+        let subject = format!("{base} compared with {target}");
+        let changes = matching(subject, move |stop| Ok(compare(&base_items, &target_items, stop))).await?;
         let (base_tier, target_tier) = (base_report.tier(), target_report.tier());
         let moved = compare_tiers(base_tier, target_tier);
         Ok(ReportComparison {
@@ -182,11 +182,33 @@ impl Catalog {
         // Every report of the country: SQLite's LIMIT is a signed 64-bit number.
         let every = i64::MAX.unsigned_abs();
         // Grouping weighs many recommendations: off the async threads, as the read is.
-        let grouped = blocking(move || Ok(recurring(&store.list_reports(&filter, "year ASC", 0, every)?.0)))
-            .await?
-            .map_err(|too_many| too_many_wordings(format!("recommendations of {}", country_name(country)), too_many))?;
+        let subject = format!("recommendations of {}", country_name(country));
+        let grouped =
+            matching(subject, move |stop| Ok(recurring(&store.list_reports(&filter, "year ASC", 0, every)?.0, stop)))
+                .await?;
         Ok(self.page_of_all(&page, offset, grouped))
     }
+}
+
+/// Runs recommendation matching (and the reads it needs) off the async threads, as [`blocking`]
+/// does: it takes seconds near the wordings cap, so it stops, as the reads do, once its request
+/// ends (deadline, cancellation), and says so in the log.
+async fn matching<T: Send + 'static>(
+    subject: String,
+    work: impl FnOnce(&dyn Fn() -> bool) -> Result<Result<T, MatchingError>, StoreError> + Send + 'static,
+) -> Result<T, ApiError> {
+    let span = tracing::Span::current();
+    let matched = blocking(move || match work(&store::request_ended)? {
+        Ok(matched) => Ok(Ok(matched)),
+        Err(MatchingError::TooManyWordings(too_many)) => Ok(Err(too_many_wordings(subject, too_many))),
+        Err(MatchingError::Stopped) => {
+            tracing::info!(parent: &span, %subject, "recommendation matching stopped: its request ended");
+            // Stopped as SQLite stops a query (nobody waits for the answer any more).
+            let interrupted = rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_INTERRUPT);
+            Err(StoreError::Sqlite(rusqlite::Error::SqliteFailure(interrupted, None)))
+        }
+    });
+    matched.await?
 }
 
 /// Reports with more distinct recommendations than matching weighs: only reports stored by an

@@ -41,6 +41,12 @@ impl Interrupt {
     }
 }
 
+/// Whether the request this thread works for (see [`Interrupt::run`]) has ended: for work that
+/// is not an SQLite query, which must ask by itself. False outside a request's work.
+pub fn request_ended() -> bool {
+    REQUEST.with(|current| current.borrow().as_ref().is_some_and(Interrupt::is_set))
+}
+
 /// See [`Interrupt::on_drop`].
 pub struct InterruptOnDrop(Interrupt);
 

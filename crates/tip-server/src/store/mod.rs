@@ -31,7 +31,7 @@ use tokio::sync::watch;
 pub use changes::Ingestion;
 pub use generation::OTHER_PROCESS_DELAY;
 use generation::OtherWrites;
-pub use interrupt::{Interrupt, InterruptOnDrop, is_interrupted};
+pub use interrupt::{Interrupt, InterruptOnDrop, is_interrupted, request_ended};
 pub use replica::follow_replacements;
 pub use schema::SCHEMA_VERSION;
 use schema::{migrate, sync_countries};
