@@ -106,30 +106,26 @@ function legend(list: Placement[]) {
 }
 
 function listView(year: number, list: Placement[]) {
-  const rows = [...list].sort((a, b) => a.displayName.localeCompare(b.displayName));
+  const rows = [...list]
+    .sort((a, b) => a.displayName.localeCompare(b.displayName))
+    .map((p) =>
+      h(
+        "tr",
+        { "data-iso3": iso3Of(p.country) },
+        h("th", { scope: "row" }, h("a", { href: `#/countries/${iso3Of(p.country)}` }, p.displayName)),
+        h("td", {}, tierBadge(p.tier), h("div", { class: "change" }, changeText(p.movement, p.tier, p.previousTier, p.previousYear), p.conflict && " (sources disagree)")),
+        h("td", {}, regionName(p.region)),
+      ),
+    );
+  const columns = ["Country", "Tier and change", "Region"].map((c) => h("th", { scope: "col" }, c));
   return h(
     "details",
     { class: "country-list" },
     h("summary", {}, `All ${list.length} placements of ${year} as a list`),
     h(
-      "table",
-      {},
-      h("caption", { class: "visually-hidden" }, `Tier placements in ${year}`),
-      h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Country"), h("th", { scope: "col" }, "Tier"), h("th", { scope: "col" }, "Change"), h("th", { scope: "col" }, "Region"))),
-      h(
-        "tbody",
-        {},
-        rows.map((p) =>
-          h(
-            "tr",
-            { "data-iso3": iso3Of(p.country) },
-            h("th", { scope: "row" }, h("a", { href: `#/countries/${iso3Of(p.country)}` }, p.displayName)),
-            h("td", {}, tierBadge(p.tier)),
-            h("td", {}, changeText(p.movement, p.tier, p.previousTier, p.previousYear), p.conflict && " (sources disagree)"),
-            h("td", {}, regionName(p.region)),
-          ),
-        ),
-      ),
+      "div",
+      { class: "table-wrap" },
+      h("table", {}, h("caption", { class: "visually-hidden" }, `Tier placements in ${year}`), h("thead", {}, h("tr", {}, columns)), h("tbody", {}, rows)),
     ),
   );
 }
