@@ -2,6 +2,7 @@
 import { cached, countryService, insightService } from "./api";
 import type { Country, Placement } from "./gen/tip/v1/country_pb";
 import type { TierDistributionRow } from "./gen/tip/v1/insight_pb";
+import { iso3Of } from "./tiers";
 
 /** The tier counts of every report year, all regions together, oldest first. */
 export function distribution(): Promise<TierDistributionRow[]> {
@@ -31,6 +32,6 @@ export function placements(year: number): Promise<Placement[]> {
 export function countriesByCode(): Promise<Map<string, Country>> {
   return cached("countries", async () => {
     const answer = await countryService.listCountries({ pageSize: 1000 });
-    return new Map(answer.countries.map((c) => [c.name.split("/")[1], c]));
+    return new Map(answer.countries.map((c) => [iso3Of(c.name), c]));
   });
 }

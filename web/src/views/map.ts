@@ -3,25 +3,20 @@
 // screen readers. The SVG is built once and repainted when the year changes.
 import { h, s } from "../dom";
 import { MAP_HEIGHT, MAP_WIDTH, SHAPES, UNRANKED_LAND } from "../gen/world";
-import type { Placement } from "../gen/tip/v1/country_pb";
+import type { Country, Placement } from "../gen/tip/v1/country_pb";
 import { Tier } from "../gen/tip/v1/common_pb";
-import { placements, reportYears } from "../data";
+import { countriesByCode, placements, reportYears } from "../data";
 import { changeText, iso3Of, regionName, tierBadge, tierName, tierStyle, TIERS, NO_DATA } from "../tiers";
 import { yearStepper, type ViewContext, type YearStepper } from "./common";
 
 const DOT_RADIUS = 2.6;
 
-interface MapShape {
-  link: SVGAElement;
-  name: string;
-}
-
-/** The map's SVG with a link per country, kept across visits of the view. */
-let built: { svg: SVGSVGElement; shapes: Map<string, MapShape>; tooltip: HTMLElement } | undefined;
+/** The map's SVG with a link per country (by ISO3 code), kept across visits of the view. */
+let built: { svg: SVGSVGElement; shapes: Map<string, SVGAElement>; tooltip: HTMLElement } | undefined;
 
 function buildMap() {
   const tooltip = h("div", { class: "tooltip", "aria-hidden": "true", hidden: true });
-  const shapes = new Map<string, MapShape>();
+  const shapes = new Map<string, SVGAElement>();
   const dots: SVGElement[] = [];
   const links = SHAPES.map(([iso3, d, x, y]) => {
     const link = s("a", { href: `#/countries/${iso3}`, class: "shape", "data-iso3": iso3 }, s("path", { d, id: `shape-${iso3}` }));
@@ -31,7 +26,7 @@ function buildMap() {
       link.append(dot);
       dots.push(link);
     }
-    shapes.set(iso3, { link, name: iso3 });
+    shapes.set(iso3, link);
     return link;
   });
   // Links with a dot last, so their dots are painted (and hovered) above the large shapes.
@@ -75,17 +70,16 @@ function describe(p: Placement | undefined, year: number): string[] {
   return lines;
 }
 
-function paint(year: number, byCode: Map<string, Placement>) {
+function paint(year: number, byCode: Map<string, Placement>, countries: Map<string, Country>) {
   const map = (built ??= buildMap());
-  for (const [iso3, shape] of map.shapes) {
+  for (const [iso3, link] of map.shapes) {
     const p = byCode.get(iso3);
-    const name = p?.displayName ?? shape.name;
-    shape.name = name;
+    const name = countries.get(iso3)?.displayName ?? iso3;
     const lines = describe(p, year);
-    shape.link.setAttribute("class", `shape tier-${tierStyle(p?.tier).key}`);
-    shape.link.setAttribute("data-tier", tierName(p?.tier));
-    shape.link.setAttribute("aria-label", `${name}: ${lines.join(", ")}`);
-    shape.link.setAttribute("data-tip", JSON.stringify([name, ...lines]));
+    link.setAttribute("class", `shape tier-${tierStyle(p?.tier).key}`);
+    link.setAttribute("data-tier", tierName(p?.tier));
+    link.setAttribute("aria-label", `${name}: ${lines.join(", ")}`);
+    link.setAttribute("data-tip", JSON.stringify([name, ...lines]));
   }
   map.svg.setAttribute("aria-label", `World map of tier placements in the ${year} report. Each country is a link to its page.`);
 }
@@ -136,9 +130,9 @@ let shownYear = 0;
 
 async function show(ctx: ViewContext, year: number): Promise<void> {
   shownYear = year;
-  const list = await placements(year);
+  const [list, countries] = await Promise.all([placements(year), countriesByCode()]);
   if (ctx.stale() || shownYear !== year || !shell) return;
-  paint(year, new Map(list.map((p) => [iso3Of(p.country), p])));
+  paint(year, new Map(list.map((p) => [iso3Of(p.country), p])), countries);
   shell.stepper.set(year);
   shell.heading.textContent = `Tier placements in the ${year} report`;
   shell.lede.replaceChildren(
