@@ -170,6 +170,15 @@ def test_the_map_fills_every_ranked_country_with_its_tier_and_follows_the_year(p
     assert page.shapes()["MLI"]["fill"] == fill_of("TIER_2")
     assert page.tab.evaluate("location.hash") == "#/map?year=2023"
 
+    # The step links add a history entry; the slider still repaints after them.
+    page.tab.click('.year-control a[aria-label="Previous year: 2022"]')
+    page.wait("map:2022")
+    assert page.shapes()["MLI"]["tier"] == "TIER_2_WATCH_LIST"
+    page.tab.focus("#year")
+    page.tab.keyboard.press("ArrowRight")
+    page.wait("map:2023")
+    assert page.shapes()["MLI"]["tier"] == "TIER_2"
+
     # The same data as a list, for keyboards and screen readers.
     page.tab.click(".country-list summary")
     row = page.tab.locator('.country-list tr[data-iso3="MLI"]')

@@ -24,9 +24,10 @@ export interface YearStepper {
 
 /**
  * A report year chooser: previous and next links and a slider. Moving the slider replaces the
- * current history entry (no entry per step) and calls onYear; the links add one, as links do.
+ * current history entry (no entry per step) and routes to it; the links add one, as links do.
+ * The view keeps the stepper while it shows another year, so the slider keeps the focus.
  */
-export function yearStepper(years: number[], href: (year: number) => string, onYear: (year: number) => void): YearStepper {
+export function yearStepper(years: number[], href: (year: number) => string): YearStepper {
   const output = h("output", { for: "year" });
   const slider = h("input", {
     type: "range",
@@ -38,7 +39,7 @@ export function yearStepper(years: number[], href: (year: number) => string, onY
       const year = Number(slider.value);
       history.replaceState(null, "", href(year));
       stepper.set(year);
-      onYear(year);
+      window.dispatchEvent(new HashChangeEvent("hashchange"));
     },
   });
   const previous = h("a", { class: "step" }, "‹");

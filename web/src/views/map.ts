@@ -124,14 +124,29 @@ function listView(year: number, list: Placement[]) {
   );
 }
 
-/** The view's elements while it is shown: the year changes repaint them in place. */
-let shell: { root: HTMLElement; stepper: YearStepper; heading: HTMLElement; lede: HTMLElement; legend: HTMLElement; list: HTMLElement } | undefined;
-let shownYear = 0;
+/** The view's elements while it is shown: another year repaints them in place. */
+let shell: { root: HTMLElement; stepper: YearStepper; heading: HTMLElement; lede: HTMLElement; legend: HTMLElement; list: HTMLDetailsElement } | undefined;
 
-async function show(ctx: ViewContext, year: number): Promise<void> {
-  shownYear = year;
+function buildShell(years: number[]) {
+  const map = (built ??= buildMap());
+  const stepper = yearStepper(years, (y) => `#/map?year=${y}`);
+  const parts = { heading: h("h1", { tabindex: "-1" }), lede: h("p", { class: "lede" }), legend: h("ul"), list: h("details") };
+  // Past the map's links in one key press, to the list of the same data.
+  const skip = h("button", { type: "button", class: "skip-map", onclick: () => shell?.list.querySelector("summary")?.focus() }, "Skip the map to the list of countries");
+  const root = h("div", { class: "map-view" }, parts.heading, parts.lede, stepper.element, skip, h("figure", { class: "map" }, map.svg, map.tooltip), parts.legend, parts.list);
+  return { root, stepper, ...parts };
+}
+
+export async function mapView(ctx: ViewContext): Promise<void> {
+  const years = await reportYears();
+  const requested = Number(ctx.query.get("year"));
+  const year = years.includes(requested) ? requested : years[years.length - 1];
   const [list, countries] = await Promise.all([placements(year), countriesByCode()]);
-  if (ctx.stale() || shownYear !== year || !shell) return;
+  if (ctx.stale()) return;
+  if (!shell || !ctx.main.contains(shell.root)) {
+    shell = buildShell(years);
+    ctx.main.replaceChildren(shell.root);
+  }
   paint(year, new Map(list.map((p) => [iso3Of(p.country), p])), countries);
   shell.stepper.set(year);
   shell.heading.textContent = `Tier placements in the ${year} report`;
@@ -141,27 +156,9 @@ async function show(ctx: ViewContext, year: number): Promise<void> {
     ".",
   );
   shell.legend.replaceWith((shell.legend = legend(list)));
-  const open = (shell.list as HTMLDetailsElement).open;
+  const open = shell.list.open;
   shell.list.replaceWith((shell.list = listView(year, list)));
-  (shell.list as HTMLDetailsElement).open = open;
+  shell.list.open = open;
   ctx.title(`Tier placements in ${year}`);
   ctx.ready(`map:${year}`);
-}
-
-export async function mapView(ctx: ViewContext): Promise<void> {
-  const years = await reportYears();
-  const requested = Number(ctx.query.get("year"));
-  const year = years.includes(requested) ? requested : years[years.length - 1];
-  if (ctx.stale()) return;
-  if (!shell || !ctx.main.contains(shell.root)) {
-    const map = (built ??= buildMap());
-    const stepper = yearStepper(years, (y) => `#/map?year=${y}`, (y) => void show(ctx, y));
-    const parts = { heading: h("h1", { tabindex: "-1" }), lede: h("p", { class: "lede" }), legend: h("ul"), list: h("details") };
-    // Past the map's links in one key press, to the list of the same data.
-    const skip = h("button", { type: "button", class: "skip-map", onclick: () => shell?.list.querySelector("summary")?.focus() }, "Skip the map to the list of countries");
-    const root = h("div", { class: "map-view" }, parts.heading, parts.lede, stepper.element, skip, h("figure", { class: "map" }, map.svg, map.tooltip), parts.legend, parts.list);
-    shell = { root, stepper, ...parts };
-    ctx.main.replaceChildren(root);
-  }
-  await show(ctx, year);
 }

@@ -102,7 +102,7 @@ export async function yearView(ctx: ViewContext): Promise<void> {
   const changes = await cached(`changes ${year}`, async () => (await insightService.listTierChanges({ year })).changes);
   if (ctx.stale()) return;
   if (!shell || !ctx.main.contains(shell.root)) {
-    const stepper = yearStepper(years, (y) => `#/years/${y}`, () => window.dispatchEvent(new HashChangeEvent("hashchange")));
+    const stepper = yearStepper(years, (y) => `#/years/${y}`);
     const heading = h("h1", { tabindex: "-1" });
     const content = h("div");
     shell = { root: h("div", { class: "year-view" }, heading, stepper.element, content), stepper, heading, content };
