@@ -1,7 +1,8 @@
-// Builds web/dist from src/: projects the world map once, here, into SVG path strings (so the
-// page ships no TopoJSON decoder or projection code), then bundles the TypeScript and CSS with
-// esbuild. The output depends only on the inputs and the pinned packages: no dates, no absolute
+// Builds web/dist from src/ (after `buf generate` has written the client to src/gen): projects
+// the world map once, here, into SVG path strings (so the page ships no TopoJSON decoder or
+// projection code), type-checks the TypeScript, then bundles it and the CSS with esbuild. The output depends only on the inputs and the pinned packages: no dates, no absolute
 // paths, no source maps, so `npm ci && npm run build` gives the same bytes on any machine.
+import { execFileSync } from "node:child_process";
 import { readFileSync, writeFileSync, mkdirSync, rmSync, copyFileSync } from "node:fs";
 import { geoNaturalEarth1, geoPath, geoCentroid } from "d3-geo";
 import { feature } from "topojson-client";
@@ -70,6 +71,7 @@ function worldModule() {
 
 mkdirSync("src/gen", { recursive: true });
 writeFileSync("src/gen/world.ts", worldModule());
+execFileSync(process.execPath, ["node_modules/typescript/bin/tsc", "--noEmit"], { stdio: "inherit" });
 
 rmSync("dist", { recursive: true, force: true });
 mkdirSync("dist");
