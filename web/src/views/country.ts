@@ -80,6 +80,15 @@ function sourcesOf(e: TierHistoryEntry): Child[] {
   ]);
 }
 
+/** What the timeline's marks mean, when it has any. */
+function marksKey(history: TierHistoryEntry[]): HTMLElement | null {
+  const keys = [
+    history.some((e) => e.downgradeRule === DowngradeRule.WAIVED) && [h("span", { class: "mark-key waived", "aria-hidden": "true" }, "W"), " automatic downgrade waived"],
+    history.some((e) => e.conflicts.length > 0) && [h("span", { class: "mark-key conflict", "aria-hidden": "true" }, "!"), " sources disagree"],
+  ].filter(Boolean);
+  return keys.length ? h("p", { class: "note marks" }, keys) : null;
+}
+
 /** The years a country changed tier, or a source disagreed, or a downgrade was waived: newest first. */
 function changes(history: TierHistoryEntry[]): HTMLElement {
   const notable = [...history].reverse().filter((e) => !e.missing && (e.tier !== e.previousTier || e.conflicts.length || e.downgradeRule !== DowngradeRule.UNSPECIFIED));
@@ -302,7 +311,7 @@ export async function countryView(ctx: ViewContext): Promise<void> {
       h("h1", { tabindex: "-1" }, data.country.displayName),
       h("p", { class: "lede" }, regionName(data.country.region), latest && [" · latest placement ", `${latest.year}: `, tierBadge(latest.tier)]),
     ),
-    h("section", { "aria-labelledby": "h-history" }, h("h2", { id: "h-history" }, "Tier history"), timeline(data.history), changes(data.history), historyTable(data.history)),
+    h("section", { "aria-labelledby": "h-history" }, h("h2", { id: "h-history" }, "Tier history"), timeline(data.history), marksKey(data.history), changes(data.history), historyTable(data.history)),
     h("section", { "aria-labelledby": "h-narratives" }, h("h2", { id: "h-narratives" }, "Narratives"), narratives(iso3, data.reports, year)),
     h(
       "section",
