@@ -115,6 +115,13 @@ class Page:
     def wait(self, ready: str):
         self.tab.wait_for_selector(f"main[data-ready={json.dumps(ready)}]", timeout=15_000)
 
+    def after(self, action, ready: str):
+        """Does `action` and waits for the view it leads to: for a view whose ready mark stays the
+        same (a search's next page), the old mark is cleared first, so it cannot be taken for it."""
+        self.tab.evaluate("document.getElementById('main').removeAttribute('data-ready')")
+        action()
+        self.wait(ready)
+
     def shapes(self) -> dict:
         """Each map shape's ISO3 code -> its data-tier and its path's computed fill."""
         return self.tab.evaluate("""() => Object.fromEntries([...document.querySelectorAll('#map a[data-iso3]')]
@@ -219,8 +226,7 @@ def test_search_highlights_the_phrase_and_filters(page):
     assert "hereditary" in " ".join(marked).lower() and "slavery" in " ".join(marked).lower()
 
     page.tab.select_option("#search-year", "2022")
-    page.tab.click("form[role=search] button[type=submit]")
-    page.wait('search:"hereditary slavery"')
+    page.after(lambda: page.tab.click("form[role=search] button[type=submit]"), 'search:"hereditary slavery"')
     assert page.tab.evaluate("location.hash").endswith("year=2022")
     assert page.tab.locator('.results li[data-report="countries/MLI/reports/2023"]').count() == 0
     assert all(r.endswith("/2022") for r in page.tab.eval_on_selector_all(".results li", "lis => lis.map(li => li.dataset.report)"))
@@ -271,7 +277,7 @@ def test_no_serious_accessibility_violations_and_screenshots(browser, site, view
             page.context.close()
 
 
-# Last: it adds narratives to the module's server, which the views above show as bundled.
+# Last: these two add narratives to the module's server, whose views above show the bundled data.
 def test_two_narratives_are_compared_on_request(page, site, pb):
     if site.address is None:
         pytest.skip("a page served elsewhere (TIP_ATLAS_WEB_URL): no store to ingest narratives into")
@@ -299,3 +305,36 @@ def test_two_narratives_are_compared_on_request(page, site, pb):
     assert "Empower the anti-trafficking" in page.tab.locator('.compare-grid [data-kind="added"]').inner_text()
     assert "national hotline" in page.tab.locator('.compare-grid [data-kind="dropped"]').inner_text()
     assert page.rpcs[loaded:] == ["CompareReports"], "comparing asks one RPC, on request"
+
+
+def test_search_pages_through_more_results_than_a_page_holds(page, site, pb):
+    if site.address is None:
+        pytest.skip("a page served elsewhere (TIP_ATLAS_WEB_URL): no store to ingest narratives into")
+    # The real narratives of ../shared/data/narratives, each with its report year from its name.
+    stored = set()
+    with grpc.insecure_channel(site.address) as channel:
+        ingest = pb.ingest_grpc.IngestServiceStub(channel)
+        for path in sorted((REPO.parent / "shared/data/narratives").glob("*.txt")):
+            year = int(path.name.split("_")[1])
+            request = pb.ingest.IngestDocumentRequest(content=path.read_bytes(), year=year)
+            try:
+                stored.update(n.report for n in ingest.IngestDocument(request, timeout=30).narratives)
+            except grpc.RpcError as refused:  # a document whose header and name disagree on the year
+                assert refused.code() == grpc.StatusCode.INVALID_ARGUMENT, (path.name, refused)
+    assert len(stored) > 20, stored
+
+    page.open("#/search?q=trafficking", "search:trafficking")
+    reports = lambda: page.tab.eval_on_selector_all(".results li", "lis => lis.map(li => li.dataset.report)")  # noqa: E731
+    first = reports()
+    assert len(first) == 20, first
+    page.after(lambda: page.tab.click("text=Next page »"), "search:trafficking")
+    second = reports()
+    assert second and not set(second) & set(first), (first, second)
+    assert "page=" in page.tab.evaluate("location.hash")
+    total = int(page.tab.locator(".results [role=status]").inner_text().split()[0].replace(",", ""))
+    assert len(first) + len(second) == min(total, 40)
+    page.after(lambda: page.tab.click("text=« First page"), "search:trafficking")
+    assert reports() == first
+    page.after(page.tab.go_back, "search:trafficking")
+    assert reports() == second
+    assert not page.errors, page.errors
