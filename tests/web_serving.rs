@@ -40,9 +40,10 @@ fn grpc_web_call(server: &TestServer, method: &str, request: &impl Message) -> (
 async fn the_page_and_grpc_web_calls_share_the_serving_port_over_http_1_1() {
     let server = TestServer::start().await;
 
-    let (head, body) = http1(host(&server), "GET", "/", "", b"");
+    let (head, body) = http1(host(&server), "GET", "/", "X-Request-Id: page-load-1\r\n", b"");
     assert!(head.starts_with("HTTP/1.1 200"), "{head}");
     let head = head.to_ascii_lowercase();
+    assert!(head.contains("x-request-id: page-load-1"), "the page's request is traced like a call: {head}");
     assert!(head.contains("content-type: text/html; charset=utf-8"), "{head}");
     assert!(head.contains("content-security-policy: default-src 'self'"), "{head}");
     assert!(String::from_utf8(body).unwrap().contains("<html"));

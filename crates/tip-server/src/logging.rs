@@ -104,10 +104,10 @@ where
 /// The path every call to a method not served is counted under.
 const UNKNOWN_METHOD: &str = "/unknown/unknown";
 
-const REQUEST_ID: http::HeaderName = http::HeaderName::from_static("x-request-id");
+pub(crate) const REQUEST_ID: http::HeaderName = http::HeaderName::from_static("x-request-id");
 
 /// The client's `x-request-id` when it is short and printable, else 16 random hex digits.
-fn request_id(headers: &http::HeaderMap) -> http::HeaderValue {
+pub(crate) fn request_id(headers: &http::HeaderMap) -> http::HeaderValue {
     let sent = headers.get(REQUEST_ID).filter(|id| {
         let id = id.as_bytes();
         !id.is_empty() && id.len() <= 128 && id.iter().all(|b| b.is_ascii_graphic())

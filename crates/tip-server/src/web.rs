@@ -144,14 +144,17 @@ impl Endpoint for WebPage {
                 Some(path) => self.assets.get(path).await,
                 None => None,
             };
-            let response = respond(&request, asset.as_deref());
+            let mut response = respond(&request, asset.as_deref());
+            let request_id = crate::logging::request_id(&request.headers);
             tracing::info!(
                 method = %request.method,
                 path = request.uri.path(),
+                request_id = request_id.to_str().unwrap_or_default(),
                 http_status = response.status().as_u16(),
                 latency_us = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX),
                 "page"
             );
+            response.headers_mut().insert(crate::logging::REQUEST_ID, request_id);
             response
         })
     }
