@@ -5,6 +5,7 @@ client in any language would make them, and the server is the built `tip-atlas` 
 (TIP_ATLAS_BIN, set by tests/run).
 """
 
+import contextlib
 import importlib
 import os
 import queue
@@ -102,16 +103,16 @@ def _wait_until_serving(channel: grpc.Channel, proc: subprocess.Popen) -> None:
         time.sleep(0.05)
 
 
-@pytest.fixture(scope="session")
-def server(tmp_path_factory):
-    """A real `tip-atlas serve` on a free loopback port; stopped with SIGTERM at the end."""
+@contextlib.contextmanager
+def served(folder: Path):
+    """A real `tip-atlas serve` on a free loopback port with its store in `folder`, SERVING; on
+    leaving, stopped with SIGTERM, which it must answer with exit code 0."""
     binary = _server_binary()
     assert binary.is_file(), f"server binary not found: {binary} (set TIP_ATLAS_BIN)"
-    tmp = tmp_path_factory.mktemp("server")
-    stderr_path = tmp / "stderr.log"
+    stderr_path = folder / "stderr.log"
     with open(stderr_path, "wb") as stderr:
         proc = subprocess.Popen(
-            [str(binary), "serve", "--listen", "127.0.0.1:0", "--db", str(tmp / "tip.sqlite")],
+            [str(binary), "serve", "--listen", "127.0.0.1:0", "--db", str(folder / "tip.sqlite")],
             cwd=REPO, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=stderr, text=True,
         )
     try:
@@ -131,6 +132,13 @@ def server(tmp_path_factory):
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory):
+    """A real `tip-atlas serve` for the session's tests."""
+    with served(tmp_path_factory.mktemp("server")) as server:
+        yield server
 
 
 @pytest.fixture(scope="session")

@@ -9,15 +9,13 @@ TIP_ATLAS_WEB_URL runs the tests against a page already served elsewhere (for de
 
 import json
 import os
-import signal
-import subprocess
 from pathlib import Path
 from types import SimpleNamespace
 
 import grpc
 import pytest
 
-from conftest import REPO, _server_binary, _wait_for_listening_line, _wait_until_serving
+from conftest import REPO, served
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -56,26 +54,8 @@ def site(tmp_path_factory):
     if os.environ.get("TIP_ATLAS_WEB_URL"):
         yield SimpleNamespace(url=os.environ["TIP_ATLAS_WEB_URL"].rstrip("/") + "/", address=None)
         return
-    binary = _server_binary()
-    assert binary.is_file(), f"server binary not found: {binary} (set TIP_ATLAS_BIN)"
-    tmp = tmp_path_factory.mktemp("web")
-    stderr_path = tmp / "stderr.log"
-    with open(stderr_path, "wb") as stderr:
-        proc = subprocess.Popen(
-            [str(binary), "serve", "--listen", "127.0.0.1:0", "--db", str(tmp / "tip.sqlite")],
-            cwd=REPO, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=stderr, text=True,
-        )
-    try:
-        address = _wait_for_listening_line(proc, stderr_path)
-        with grpc.insecure_channel(address) as channel:
-            _wait_until_serving(channel, proc)
-        yield SimpleNamespace(url=f"http://{address}/", address=address)
-        proc.send_signal(signal.SIGTERM)
-        proc.wait(timeout=10)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
+    with served(tmp_path_factory.mktemp("web")) as server:
+        yield SimpleNamespace(url=f"http://{server.address}/", address=server.address)
 
 
 @pytest.fixture(scope="module")
