@@ -105,3 +105,20 @@ async fn no_web_serves_no_page_and_a_web_dir_serves_its_own() {
     assert!(head.starts_with("HTTP/1.1 200"), "{head}");
     assert_eq!(body, b"<html>working copy</html>", "too small to be worth gzip");
 }
+
+#[test]
+fn serve_refuses_an_origin_that_is_not_one_and_a_page_both_off_and_from_a_folder() {
+    let serve = |args: &[&str]| {
+        let output =
+            std::process::Command::new(env!("CARGO_BIN_EXE_tip-atlas")).arg("serve").args(args).output().unwrap();
+        (output.status.code(), String::from_utf8(output.stderr).unwrap())
+    };
+    let (code, stderr) = serve(&["--cors-origin", "example.org"]);
+    assert_eq!(code, Some(2));
+    assert!(stderr.contains("an origin is scheme://host[:port], such as https://example.org"), "{stderr}");
+    let (code, stderr) = serve(&["--cors-origin", "https://example.org/path"]);
+    assert_eq!(code, Some(2), "{stderr}");
+    let (code, stderr) = serve(&["--no-web", "--web-dir", "web/dist"]);
+    assert_eq!(code, Some(2));
+    assert!(stderr.contains("cannot be used with"), "{stderr}");
+}
