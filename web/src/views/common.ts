@@ -16,6 +16,14 @@ export interface ViewContext {
   ready(key: string): void;
 }
 
+/**
+ * A table folded under a summary line (the same data as a chart or a timeline above it), in a
+ * box of its own that scrolls sideways on a phone rather than widening the page.
+ */
+export function foldedTable(summary: string, table: HTMLTableElement, className?: string): HTMLDetailsElement {
+  return h("details", { class: className }, h("summary", {}, summary), h("div", { class: "table-wrap" }, table));
+}
+
 export interface YearStepper {
   element: HTMLElement;
   /** Shows a year: the slider, the label and the previous and next links. */

@@ -8,7 +8,7 @@ import { DowngradeRule } from "../gen/tip/v1/country_pb";
 import { EnforcementMeasure, type EnforcementSeries, type ReportComparison, type RecurringRecommendation } from "../gen/tip/v1/insight_pb";
 import { Completeness, ReportView, SectionKind, StandardsFinding, TierChange, type Figure, type Report } from "../gen/tip/v1/report_pb";
 import { changeText, regionName, tierBadge, tierName, tierStyle } from "../tiers";
-import type { ViewContext } from "./common";
+import { foldedTable, type ViewContext } from "./common";
 
 interface CountryData {
   country: Country;
@@ -122,20 +122,14 @@ function historyTable(history: TierHistoryEntry[]): HTMLElement {
       h("td", {}, sourcesOf(e)),
     ),
   );
-  return h(
-    "details",
-    {},
-    h("summary", {}, "Year by year, with Watch List years and sources"),
+  return foldedTable(
+    "Year by year, with Watch List years and sources",
     h(
-      "div",
-      { class: "table-wrap" },
-      h(
-        "table",
-        { class: "history" },
-        h("caption", { class: "visually-hidden" }, "Tier history, year by year"),
-        h("thead", {}, h("tr", {}, ["Year", "Tier", "Change", "Notes", "Sources"].map((c) => h("th", { scope: "col" }, c)))),
-        h("tbody", {}, rows),
-      ),
+      "table",
+      { class: "history" },
+      h("caption", { class: "visually-hidden" }, "Tier history, year by year"),
+      h("thead", {}, h("tr", {}, ["Year", "Tier", "Change", "Notes", "Sources"].map((c) => h("th", { scope: "col" }, c)))),
+      h("tbody", {}, rows),
     ),
   );
 }

@@ -7,7 +7,7 @@ import type { Country, Placement } from "../gen/tip/v1/country_pb";
 import { Tier } from "../gen/tip/v1/common_pb";
 import { countriesByCode, placements, reportYears } from "../data";
 import { changeText, iso3Of, regionName, tierBadge, tierName, tierStyle, TIERS, NO_DATA } from "../tiers";
-import { yearStepper, type ViewContext, type YearStepper } from "./common";
+import { foldedTable, yearStepper, type ViewContext, type YearStepper } from "./common";
 
 const DOT_RADIUS = 2.6;
 
@@ -112,15 +112,10 @@ function listView(year: number, list: Placement[]) {
       ),
     );
   const columns = ["Country", "Tier and change", "Region"].map((c) => h("th", { scope: "col" }, c));
-  return h(
-    "details",
-    { class: "country-list" },
-    h("summary", {}, `All ${list.length} placements of ${year} as a list`),
-    h(
-      "div",
-      { class: "table-wrap" },
-      h("table", {}, h("caption", { class: "visually-hidden" }, `Tier placements in ${year}`), h("thead", {}, h("tr", {}, columns)), h("tbody", {}, rows)),
-    ),
+  return foldedTable(
+    `All ${list.length} placements of ${year} as a list`,
+    h("table", {}, h("caption", { class: "visually-hidden" }, `Tier placements in ${year}`), h("thead", {}, h("tr", {}, columns)), h("tbody", {}, rows)),
+    "country-list",
   );
 }
 

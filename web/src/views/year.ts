@@ -6,7 +6,7 @@ import { distribution, reportYears } from "../data";
 import { TierMovement } from "../gen/tip/v1/country_pb";
 import type { TierChangeEntry, TierDistributionRow } from "../gen/tip/v1/insight_pb";
 import { iso3Of, NO_DATA, tierBadge, tierStyle, TIERS } from "../tiers";
-import { yearStepper, type ViewContext, type YearStepper } from "./common";
+import { foldedTable, yearStepper, type ViewContext, type YearStepper } from "./common";
 
 const CHART = { width: 960, height: 300, left: 36, bottom: 24, top: 8 };
 
@@ -54,19 +54,13 @@ function chart(rows: TierDistributionRow[], year: number): SVGSVGElement {
 }
 
 function table(rows: TierDistributionRow[]): HTMLElement {
-  return h(
-    "details",
-    {},
-    h("summary", {}, "The chart's numbers as a table"),
+  return foldedTable(
+    "The chart's numbers as a table",
     h(
-      "div",
-      { class: "table-wrap" },
-      h(
-        "table",
-        {},
-        h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Year"), TIERS.map((t) => h("th", { scope: "col" }, tierStyle(t).label)), h("th", { scope: "col" }, "No data"), h("th", { scope: "col" }, "Placed"))),
-        h("tbody", {}, rows.map((r) => h("tr", {}, h("th", { scope: "row" }, h("a", { href: `#/years/${r.year}` }, r.year)), TIERS.map((t) => h("td", {}, countOf(r, t))), h("td", {}, r.missing), h("td", {}, r.total)))),
-      ),
+      "table",
+      {},
+      h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Year"), TIERS.map((t) => h("th", { scope: "col" }, tierStyle(t).label)), h("th", { scope: "col" }, "No data"), h("th", { scope: "col" }, "Placed"))),
+      h("tbody", {}, rows.map((r) => h("tr", {}, h("th", { scope: "row" }, h("a", { href: `#/years/${r.year}` }, r.year)), TIERS.map((t) => h("td", {}, countOf(r, t))), h("td", {}, r.missing), h("td", {}, r.total)))),
     ),
   );
 }
