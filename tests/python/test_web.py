@@ -287,10 +287,12 @@ def test_two_narratives_are_compared_on_request(page, site, pb):
     assert page.rpcs[loaded:] == ["CompareReports"], "comparing asks one RPC, on request"
 
 
-def test_search_pages_through_more_results_than_a_page_holds(page, site, pb):
+@pytest.fixture(scope="module")
+def shared_narratives(site, pb):
+    """The real narratives of ../shared/data/narratives, ingested into the module's server, each
+    with its report year from its file name: the reports stored."""
     if site.address is None:
         pytest.skip("a page served elsewhere (TIP_ATLAS_WEB_URL): no store to ingest narratives into")
-    # The real narratives of ../shared/data/narratives, each with its report year from its name.
     stored = set()
     with grpc.insecure_channel(site.address) as channel:
         ingest = pb.ingest_grpc.IngestServiceStub(channel)
@@ -302,7 +304,10 @@ def test_search_pages_through_more_results_than_a_page_holds(page, site, pb):
             except grpc.RpcError as refused:  # a document whose header and name disagree on the year
                 assert refused.code() == grpc.StatusCode.INVALID_ARGUMENT, (path.name, refused)
     assert len(stored) > 20, stored
+    return stored
 
+
+def test_search_pages_through_more_results_than_a_page_holds(page, shared_narratives):
     page.open("#/search?q=trafficking", "search:trafficking")
     reports = lambda: page.tab.eval_on_selector_all(".results li", "lis => lis.map(li => li.dataset.report)")  # noqa: E731
     first = reports()
@@ -317,4 +322,21 @@ def test_search_pages_through_more_results_than_a_page_holds(page, site, pb):
     assert reports() == first
     page.after(page.tab.go_back, "search:trafficking")
     assert reports() == second
+    assert not page.errors, page.errors
+
+
+def test_enforcement_figures_show_the_sentences_they_were_read_from(page, shared_narratives):
+    assert "countries/MLI/reports/2018" in shared_narratives
+    page.open("#/countries/MLI", "country:MLI")
+    page.tab.click(".evidence summary")
+    figures = page.tab.locator('.evidence dt[data-year="2018"]')
+    assert figures.count() >= 2, page.tab.locator(".evidence").inner_text()
+    stems = {"Investigations": "investigat", "Prosecutions": "prosecut", "Convictions": "convict",
+             "Victims identified": "victim"}
+    for i in range(figures.count()):
+        said = figures.nth(i).inner_text()  # "2018 · Investigations: 17"
+        measure = said.split(" · ")[1].split(":")[0]
+        sentence = figures.nth(i).locator("xpath=following-sibling::dd[1]//q").inner_text()
+        assert stems[measure] in sentence.lower(), (said, sentence)
+    assert "paragraph" in page.tab.locator(".evidence dd").first.inner_text()
     assert not page.errors, page.errors

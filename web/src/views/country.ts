@@ -6,7 +6,7 @@ import { cached, countryService, insightService, reportService } from "../api";
 import type { Country, TierHistoryEntry } from "../gen/tip/v1/country_pb";
 import { DowngradeRule } from "../gen/tip/v1/country_pb";
 import { EnforcementMeasure, type EnforcementSeries, type ReportComparison, type RecurringRecommendation } from "../gen/tip/v1/insight_pb";
-import { Completeness, ReportView, SectionKind, StandardsFinding, TierChange, type Figure, type Report } from "../gen/tip/v1/report_pb";
+import { Completeness, ReportView, SectionKind, StandardsFinding, TierChange, Unit, type Evidence, type Figure, type Report } from "../gen/tip/v1/report_pb";
 import { changeText, regionName, tierBadge, tierName, tierStyle } from "../tiers";
 import { foldedTable, type ViewContext } from "./common";
 
@@ -265,10 +265,41 @@ const MEASURES: ReadonlyArray<readonly [EnforcementMeasure, string]> = [
   [EnforcementMeasure.VICTIMS_IDENTIFIED, "Victims identified"],
 ];
 
+function figureText(figure: Figure): string {
+  const unit = figure.unit === Unit.CASES ? " cases" : "";
+  return `${figure.approximate ? "≈ " : ""}${figure.count.toLocaleString("en-US")}${unit}`;
+}
+
 function figureCell(figure: Figure | undefined): HTMLElement {
   if (!figure) return h("td", { class: "empty" }, h("span", { "aria-label": "not stated" }, "—"));
-  const text = `${figure.approximate ? "≈ " : ""}${figure.count.toLocaleString("en-US")}`;
-  return h("td", { title: figure.evidence?.sentence ?? "" }, text);
+  return h("td", { title: figure.evidence?.sentence ?? "" }, figureText(figure));
+}
+
+/** "Prosecution" for SectionKind.PROSECUTION. */
+function sectionName(kind: SectionKind): string {
+  const name = SectionKind[kind].toLowerCase().replace(/_/g, " ");
+  return name.charAt(0).toUpperCase() + name.slice(1);
+}
+
+/** Each figure with the sentence it was read from and where that sentence stands in the report. */
+function evidenceList(series: EnforcementSeries): HTMLElement {
+  const read = MEASURES.flatMap(([measure, label]) =>
+    (series.series.find((m) => m.measure === measure)?.points ?? []).flatMap((p) => (p.figure?.evidence ? [{ label, year: p.year, figure: p.figure, evidence: p.figure.evidence }] : [])),
+  ).sort((a, b) => a.year - b.year);
+  const place = (e: Evidence) => `${e.section === SectionKind.UNSPECIFIED ? "opening" : sectionName(e.section)}, paragraph ${e.paragraph + 1}`;
+  return h(
+    "details",
+    { class: "evidence" },
+    h("summary", {}, "The sentences these figures were read from"),
+    h(
+      "dl",
+      {},
+      read.map(({ label, year, figure, evidence }) => [
+        h("dt", { "data-year": year }, `${year} · ${label}: ${figureText(figure)}`),
+        h("dd", {}, h("q", {}, evidence.sentence), " ", h("span", { class: "note" }, `(${place(evidence)})`)),
+      ]),
+    ),
+  );
 }
 
 function enforcement(series: EnforcementSeries): HTMLElement {
@@ -285,7 +316,8 @@ function enforcement(series: EnforcementSeries): HTMLElement {
       h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Report"), MEASURES.map(([, label]) => h("th", { scope: "col" }, label)))),
       h("tbody", {}, years.map((y) => h("tr", {}, h("th", { scope: "row" }, y), MEASURES.map(([m]) => figureCell(figure(m, y)))))),
     ),
-    h("p", { class: "note" }, "≈ marks figures the text qualifies (“at least”, “approximately”); hover a figure for its sentence."),
+    h("p", { class: "note" }, "≈ marks figures the text qualifies (“at least”, “approximately”)."),
+    evidenceList(series),
   );
 }
 
