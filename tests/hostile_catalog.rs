@@ -247,7 +247,7 @@ async fn replies_their_clients_do_not_read_are_bounded_and_then_abandoned() {
     // and keeps the rest.
     let tcp = tokio::net::TcpStream::connect(server.address.trim_start_matches("http://")).await.unwrap();
     let (mut connection, driver) = h2::client::handshake(tcp).await.unwrap();
-    tokio::spawn(driver);
+    let driver = tokio::spawn(driver);
     let mut unread = Vec::new();
     for _ in 0..2 {
         let response = raw_call(&mut connection, "GetReport", &get()).await;
@@ -259,33 +259,41 @@ async fn replies_their_clients_do_not_read_are_bounded_and_then_abandoned() {
     assert_eq!(refused.code(), Code::ResourceExhausted, "{refused:?}");
     assert!(refused.message().contains("not read"), "{refused:?}");
 
-    // At the write timeout both are abandoned, their memory freed, which the log says; the
-    // budget is back. Before: kept until the connection closed.
+    // At the write timeout a reply is abandoned, which the log says, and its client's connection
+    // closed, which ends the other reply on it too: their memory is freed and the budget is back.
+    // Before: kept until the connection closed, which the server never did.
     let abandoned = || String::from_utf8_lossy(&log.lock().unwrap()).matches("reply abandoned").count();
     for _ in 0..3000 {
-        if abandoned() >= 2 {
+        if abandoned() >= 1 {
             break;
         }
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
-    assert!(abandoned() >= 2, "the log says {} replies were abandoned", abandoned());
-    assert_eq!(server.reports().get_report(get()).await.unwrap().into_inner().name, name);
+    assert!(abandoned() >= 1, "the log says no reply was abandoned");
+    let mut answered = Err(tonic::Status::unknown("not asked"));
+    for _ in 0..100 {
+        answered = server.reports().get_report(get()).await.map(|reply| reply.into_inner().name);
+        if answered.is_ok() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(answered.unwrap(), name, "the budget came back");
     assert_eq!(health(&server.channel).await, ServingStatus::Serving as i32);
 
-    // The client that reads at last gets its stream reset, not the rest of the reply.
+    // The stuck client's connection is closed, which frees what hyper held for each of its
+    // streams: it cannot read the rest of the reply.
+    let ended = tokio::time::timeout(Duration::from_secs(10), driver).await;
+    assert!(ended.is_ok(), "the connection of the client that left its replies unread is closed");
     let mut body = unread.remove(0);
     let mut received = 0;
-    let reset = loop {
+    loop {
         match body.data().await {
-            Some(Ok(data)) => {
-                received += data.len();
-                body.flow_control().release_capacity(data.len()).unwrap();
-            }
-            Some(Err(error)) => break error,
+            Some(Ok(data)) => received += data.len(),
+            Some(Err(_)) => break,
             None => panic!("the whole reply came: {received} bytes"),
         }
-    };
-    assert_eq!(reset.reason(), Some(h2::Reason::CANCEL), "{reset:?}");
+    }
     assert!(received < size, "{received} bytes");
     server.stop().await;
 }

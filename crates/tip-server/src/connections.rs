@@ -2,14 +2,20 @@
 //! which frees its descriptor), back-off and a log line when accepting fails (out of file
 //! descriptors: retrying at once would spin a core), and connections closed once their client has
 //! sent nothing for the idle timeout. Live clients always have something to send: the server
-//! pings every connection (HTTP/2 PING) at half that timeout.
+//! pings every connection (HTTP/2 PING) at half that timeout. A connection is also closed on
+//! request ([`OpenConnections::close`]): the write timeout of a reply its client left unread.
 
+use std::collections::HashMap;
 use std::future::Future;
 use std::io;
+use std::net::SocketAddr;
 use std::pin::Pin;
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, ready};
 use std::time::Duration;
+
+use futures_util::task::AtomicWaker;
 
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
@@ -24,9 +30,36 @@ const MAX_BACKOFF: Duration = Duration::from_secs(1);
 /// Refused connections are logged at most this often, so that a flood does not flood the log.
 const REFUSAL_LOG_INTERVAL: Duration = Duration::from_secs(10);
 
+/// The open connections by their client's address, each of which can be closed from elsewhere.
+#[derive(Clone, Debug, Default)]
+pub struct OpenConnections(Arc<Mutex<HashMap<SocketAddr, Arc<Closing>>>>);
+
+impl OpenConnections {
+    /// Closes the connection of the client at `peer`, if it is open: its reads fail, which ends it
+    /// and every stream on it, and frees what they hold.
+    pub fn close(&self, peer: SocketAddr) {
+        if let Some(closing) = self.open().get(&peer).cloned() {
+            closing.closed.store(true, Ordering::Release);
+            closing.reader.wake();
+        }
+    }
+
+    fn open(&self) -> std::sync::MutexGuard<'_, HashMap<SocketAddr, Arc<Closing>>> {
+        self.0.lock().expect("the lock is never held across a panic")
+    }
+}
+
+/// A connection's flag to close, and the task reading it, to wake when the flag is set.
+#[derive(Debug, Default)]
+struct Closing {
+    closed: AtomicBool,
+    reader: AtomicWaker,
+}
+
 /// The connections accepted on a listener, within the limits.
 pub struct Incoming {
     listener: TcpListener,
+    open: OpenConnections,
     slots: Arc<Semaphore>,
     max_connections: usize,
     idle_timeout: Duration,
@@ -38,10 +71,11 @@ pub struct Incoming {
 
 impl Incoming {
     /// Accepts on `listener` up to `max_connections` at a time, each closed after `idle_timeout`
-    /// without a byte from its client.
-    pub fn new(listener: TcpListener, max_connections: usize, idle_timeout: Duration) -> Self {
+    /// without a byte from its client, and each listed in `open` while it is open.
+    pub fn new(listener: TcpListener, max_connections: usize, idle_timeout: Duration, open: OpenConnections) -> Self {
         Self {
             listener,
+            open,
             slots: Arc::new(Semaphore::new(max_connections)),
             max_connections,
             idle_timeout,
@@ -89,7 +123,10 @@ impl tokio_stream::Stream for Incoming {
                     if let Err(error) = stream.set_nodelay(true) {
                         tracing::debug!(%error, "cannot set TCP_NODELAY");
                     }
-                    return Poll::Ready(Some(Ok(Connection::new(stream, slot, this.idle_timeout))));
+                    let closing = Arc::new(Closing::default());
+                    this.open.open().insert(peer, closing.clone());
+                    let listed = Listed { open: this.open.clone(), peer, closing };
+                    return Poll::Ready(Some(Ok(Connection::new(stream, slot, this.idle_timeout, listed))));
                 }
                 // The peer gave up before the accept: nothing to wait for.
                 Err(error) if is_connection_error(&error) => tracing::debug!(%error, "accept"),
@@ -115,17 +152,35 @@ fn is_connection_error(error: &io::Error) -> bool {
 }
 
 /// An accepted connection: holds its slot under the cap, and fails its reads once the client has
-/// sent nothing for the idle timeout, which closes it.
+/// sent nothing for the idle timeout, or once it is asked to close, which closes it.
 pub struct Connection {
     stream: TcpStream,
     idle_timeout: Duration,
     idle: Pin<Box<Sleep>>,
+    listed: Listed,
     _slot: OwnedSemaphorePermit,
 }
 
+/// A connection's entry in [`OpenConnections`], removed when the connection ends.
+struct Listed {
+    open: OpenConnections,
+    peer: SocketAddr,
+    closing: Arc<Closing>,
+}
+
+impl Drop for Listed {
+    fn drop(&mut self) {
+        let mut open = self.open.open();
+        // A new connection from the same address may have taken the entry already.
+        if open.get(&self.peer).is_some_and(|listed| Arc::ptr_eq(listed, &self.closing)) {
+            open.remove(&self.peer);
+        }
+    }
+}
+
 impl Connection {
-    fn new(stream: TcpStream, slot: OwnedSemaphorePermit, idle_timeout: Duration) -> Self {
-        Self { stream, idle_timeout, idle: Box::pin(tokio::time::sleep(idle_timeout)), _slot: slot }
+    fn new(stream: TcpStream, slot: OwnedSemaphorePermit, idle_timeout: Duration, listed: Listed) -> Self {
+        Self { stream, idle_timeout, idle: Box::pin(tokio::time::sleep(idle_timeout)), listed, _slot: slot }
     }
 }
 
@@ -140,6 +195,14 @@ impl Connected for Connection {
 impl AsyncRead for Connection {
     fn poll_read(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
         let this = &mut *self;
+        this.listed.closing.reader.register(cx.waker());
+        if this.listed.closing.closed.load(Ordering::Acquire) {
+            tracing::debug!(peer = %this.listed.peer, "closing a connection on request");
+            return Poll::Ready(Err(io::Error::new(
+                io::ErrorKind::ConnectionAborted,
+                "the server closed the connection",
+            )));
+        }
         let before = buf.filled().len();
         match Pin::new(&mut this.stream).poll_read(cx, buf) {
             Poll::Ready(Ok(())) => {

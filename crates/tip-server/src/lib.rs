@@ -147,7 +147,7 @@ pub struct ServeConfig {
     /// large reply past it is refused with RESOURCE_EXHAUSTED.
     pub max_unsent_reply_bytes: usize,
     /// A reply whose client takes nothing of it for this long is abandoned: its memory freed,
-    /// its stream reset (CANCELLED).
+    /// its client's connection closed.
     pub write_timeout: Duration,
     /// After a stop signal: how long unary calls may finish before the server closes anyway.
     pub shutdown_grace: Duration,
@@ -344,6 +344,7 @@ pub async fn serve(
         }
     };
     let tip_descriptors = served_descriptors(config.read_only);
+    let open_connections = connections::OpenConnections::default();
     let limits = limits::RequestLimits {
         max_in_flight: config.max_concurrent_requests,
         request_timeout: config.request_timeout,
@@ -352,6 +353,7 @@ pub async fn serve(
         client_streaming: method_paths(&tip_descriptors, |method| method.client_streaming()),
         max_unsent_reply_bytes: config.max_unsent_reply_bytes,
         write_timeout: config.write_timeout,
+        connections: open_connections.clone(),
     };
     let mut builder = tonic::transport::Server::builder();
     if let Some(tls) = &config.tls {
@@ -387,7 +389,7 @@ pub async fn serve(
         .add_service(insights)
         .add_optional_service(ingest)
         .serve_with_incoming_shutdown(
-            connections::Incoming::new(listener, config.max_connections, config.idle_timeout),
+            connections::Incoming::new(listener, config.max_connections, config.idle_timeout, open_connections),
             signal,
         );
     let grace_over = async {

@@ -30,10 +30,12 @@ use http_body::Body as _;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, SemaphorePermit};
 use tonic::Code;
 use tonic::body::Body;
+use tonic::transport::server::{TcpConnectInfo, TlsConnectInfo};
 use tonic_types::{ErrorDetails, StatusExt};
 use tower::{Layer, Service};
 
-use crate::reply_writing::ReplyWriting;
+use crate::connections::OpenConnections;
+use crate::reply_writing::{CloseClient, ReplyWriting};
 
 /// How long a shed client is asked to wait before it retries.
 const RETRY_AFTER: Duration = Duration::from_millis(200);
@@ -60,8 +62,10 @@ pub struct RequestLimits {
     pub client_streaming: HashSet<String>,
     /// Bytes of replies kept for clients that have not read them yet, across all replies.
     pub max_unsent_reply_bytes: usize,
-    /// A reply whose client takes nothing of it for this long is abandoned.
+    /// A reply whose client takes nothing of it for this long is abandoned, and its connection closed.
     pub write_timeout: Duration,
+    /// The open connections, to close that of a client which left a reply unread.
+    pub connections: OpenConnections,
 }
 
 /// Enforces [`RequestLimits`].
@@ -157,6 +161,7 @@ where
     S: Service<Request<Body>, Response = Response<Body>>,
 {
     let limits = &shared.limits;
+    let close_client = closer_of_client(&request, &limits.connections);
     let (parts, mut body) = request.into_parts();
     let path = parts.uri.path();
     let mut read_ahead = None;
@@ -198,7 +203,24 @@ where
     // The permit is not held while the reply is written: a client that stops reading would
     // hold it as long as it likes, and a few such clients would shed everyone else. The reply's
     // writing has bounds of its own.
-    response.map(|response| oversized_as_resource_exhausted(response).map(|body| shared.replies.bound(body)))
+    response
+        .map(|response| oversized_as_resource_exhausted(response).map(|body| shared.replies.bound(body, close_client)))
+}
+
+/// What closes the connection a request came on (nothing for a connection not accepted by
+/// [`crate::connections::Incoming`]).
+fn closer_of_client(request: &Request<Body>, connections: &OpenConnections) -> CloseClient {
+    let extensions = request.extensions();
+    let peer = extensions
+        .get::<TcpConnectInfo>()
+        .and_then(TcpConnectInfo::remote_addr)
+        .or_else(|| extensions.get::<TlsConnectInfo<TcpConnectInfo>>().and_then(|tls| tls.get_ref().remote_addr()));
+    let connections = connections.clone();
+    Box::new(move || {
+        if let Some(peer) = peer {
+            connections.close(peer);
+        }
+    })
 }
 
 tokio::task_local! {
@@ -372,6 +394,7 @@ mod tests {
             client_streaming: HashSet::new(),
             max_unsent_reply_bytes: 64 << 20,
             write_timeout: Duration::from_secs(30),
+            connections: OpenConnections::default(),
         }
     }
 

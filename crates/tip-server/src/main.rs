@@ -79,7 +79,8 @@ enum Command {
         /// refused with RESOURCE_EXHAUSTED.
         #[arg(long, env = "TIP_ATLAS_MAX_UNSENT_REPLIES_MIB", default_value_t = ServeConfig::DEFAULT_MAX_UNSENT_REPLY_BYTES >> 20, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(4..))]
         max_unsent_replies_mib: usize,
-        /// Abandon a reply (reset its stream) whose client has read none of it for this many seconds.
+        /// Abandon a reply whose client has read none of it for this many seconds, and close that
+        /// client's connection.
         #[arg(long, env = "TIP_ATLAS_WRITE_TIMEOUT_SECS", default_value_t = ServeConfig::DEFAULT_WRITE_TIMEOUT.as_secs(), value_parser = clap::value_parser!(u64).range(1..))]
         write_timeout_secs: u64,
         /// After SIGTERM, seconds for unary calls to finish before the server closes anyway.

@@ -6,8 +6,9 @@
 //! - the bytes kept, across all replies, share a budget: a message that does not fit is not sent,
 //!   and the call ends with RESOURCE_EXHAUSTED and a RetryInfo detail;
 //! - a reply whose client takes nothing for the write timeout is abandoned: the timer frees what
-//!   it keeps and logs it, whether or not hyper ever polls the body again; if it does (the client
-//!   reads at last), the stream is reset with CANCEL, which clients report as CANCELLED.
+//!   it keeps, logs it, and closes the client's connection (as a web server's send timeout does),
+//!   whether or not hyper ever polls the body again: the piece hyper holds for each stream of a
+//!   stuck client goes too. Should hyper poll the body first, the stream is reset with CANCEL.
 
 use std::pin::Pin;
 use std::sync::{Arc, Mutex, Weak};
@@ -47,24 +48,31 @@ impl ReplyWriting {
         Self { budget: Arc::new(Semaphore::new(max_unsent_bytes)), max_unsent_bytes, write_timeout }
     }
 
-    /// `body`, written within the bounds.
-    pub fn bound(&self, body: Body) -> Body {
+    /// `body`, written within the bounds; `close_client` closes its client's connection if the
+    /// reply is abandoned.
+    pub fn bound(&self, body: Body, close_client: CloseClient) -> Body {
         let unsent =
             Unsent { inner: Some(body), kept: Bytes::new(), share: None, taken: Instant::now(), abandoned: false };
         Body::new(BoundedReply {
             unsent: Arc::new(Mutex::new(unsent)),
             writing: self.clone(),
             timer: None,
+            close_client: Some(close_client),
             span: tracing::Span::current(),
         })
     }
 }
+
+/// Closes the connection of a reply's client.
+pub type CloseClient = Box<dyn FnOnce() + Send>;
 
 struct BoundedReply {
     unsent: Arc<Mutex<Unsent>>,
     writing: ReplyWriting,
     /// The write-timeout timer, from the first message kept on.
     timer: Option<AbortHandle>,
+    /// Handed to the timer when it starts.
+    close_client: Option<CloseClient>,
     /// The request's span, for the log line of an abandoned reply.
     span: tracing::Span,
 }
@@ -143,10 +151,9 @@ impl http_body::Body for BoundedReply {
         unsent.share = Some(share);
         let piece = unsent.next_piece();
         drop(unsent);
-        if this.timer.is_none() {
-            let timer =
-                abandon_when_unread(Arc::downgrade(&this.unsent), this.writing.write_timeout, this.span.clone());
-            this.timer = Some(timer);
+        if let Some(close_client) = this.close_client.take() {
+            let unsent = Arc::downgrade(&this.unsent);
+            this.timer = Some(abandon_when_unread(unsent, this.writing.write_timeout, close_client, this.span.clone()));
         }
         Poll::Ready(Some(Ok(Frame::data(piece))))
     }
@@ -168,7 +175,12 @@ impl Drop for BoundedReply {
 /// Spawns the timer of a reply: it abandons the reply once it has kept a message for
 /// `write_timeout` without hyper taking a piece of it. A spawned task, because hyper does not
 /// poll a body whose client has no room left.
-fn abandon_when_unread(unsent: Weak<Mutex<Unsent>>, write_timeout: Duration, span: tracing::Span) -> AbortHandle {
+fn abandon_when_unread(
+    unsent: Weak<Mutex<Unsent>>,
+    write_timeout: Duration,
+    close_client: CloseClient,
+    span: tracing::Span,
+) -> AbortHandle {
     let timer = async move {
         let mut deadline = Instant::now() + write_timeout;
         loop {
@@ -188,8 +200,9 @@ fn abandon_when_unread(unsent: Weak<Mutex<Unsent>>, write_timeout: Duration, spa
                 parent: &span,
                 unsent_bytes = kept,
                 write_timeout_secs = write_timeout.as_secs_f64(),
-                "reply abandoned: its client read none of it for the write timeout; the stream is reset"
+                "reply abandoned: its client read none of it for the write timeout; its connection is closed"
             );
+            close_client();
             return;
         }
     };
@@ -218,7 +231,7 @@ mod tests {
     async fn a_reply_is_abandoned_once_its_client_took_nothing_for_the_write_timeout() {
         let writing = ReplyWriting::new(1 << 20, Duration::from_secs(10));
         let message = numbered(5 * PIECE);
-        let mut body = writing.bound(reply(&message));
+        let mut body = writing.bound(reply(&message), Box::new(|| {}));
         let mut received = Vec::new();
         for _ in 0..3 {
             // A slow client, but one that takes a piece within every write timeout.
@@ -242,7 +255,7 @@ mod tests {
     async fn a_reply_comes_whole_in_pieces_and_one_past_the_budget_is_refused() {
         let writing = ReplyWriting::new(4 * PIECE, Duration::from_secs(10));
         let message = numbered(3 * PIECE + 5);
-        let mut read = writing.bound(reply(&message));
+        let mut read = writing.bound(reply(&message), Box::new(|| {}));
         let mut received = Vec::new();
         while let Some(frame) = next_frame(&mut read).await {
             received.extend_from_slice(&frame.unwrap().into_data().unwrap());
@@ -251,15 +264,15 @@ mod tests {
         assert!(read.is_end_stream());
         assert_eq!(writing.budget.available_permits(), 4 * PIECE, "the share came back");
 
-        let mut kept = writing.bound(reply(&message));
+        let mut kept = writing.bound(reply(&message), Box::new(|| {}));
         next_frame(&mut kept).await.unwrap().unwrap();
-        let mut refused = writing.bound(reply(&message));
+        let mut refused = writing.bound(reply(&message), Box::new(|| {}));
         let trailers = next_frame(&mut refused).await.unwrap().unwrap().into_trailers().unwrap();
         assert_eq!(crate::trailers::grpc_code(&trailers), Some(Code::ResourceExhausted));
         assert!(next_frame(&mut refused).await.is_none());
         // Small messages are neither kept nor counted.
         let small = Bytes::from_static(b"a small reply");
-        let mut passed = writing.bound(reply(&small));
+        let mut passed = writing.bound(reply(&small), Box::new(|| {}));
         assert_eq!(next_frame(&mut passed).await.unwrap().unwrap().into_data().unwrap(), small);
     }
 }
