@@ -270,6 +270,13 @@ async fn replies_their_clients_do_not_read_are_bounded_and_then_abandoned() {
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
     assert!(abandoned() >= 1, "the log says no reply was abandoned");
+    let host = server.address.trim_start_matches("http://");
+    let (_, metrics) = support::http1(host, "GET", "/metrics", "", b"");
+    let metrics = String::from_utf8(metrics).unwrap();
+    assert!(
+        metrics.lines().any(|line| line.starts_with("tip_atlas_replies_abandoned_total ") && !line.ends_with(" 0")),
+        "{metrics}"
+    );
     let mut answered = Err(tonic::Status::unknown("not asked"));
     for _ in 0..100 {
         answered = server.reports().get_report(get()).await.map(|reply| reply.into_inner().name);

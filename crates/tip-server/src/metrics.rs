@@ -52,6 +52,7 @@ struct Metrics {
     handling_seconds: Family<MethodLabels, Histogram, fn() -> Histogram>,
     in_flight: Gauge,
     shed: Counter,
+    replies_abandoned: Counter,
     cache_hits: Counter,
     cache_misses: Counter,
     ingested: Family<OutcomeLabels, Counter>,
@@ -84,6 +85,12 @@ impl Metrics {
             "Calls refused with UNAVAILABLE at the in-flight limit or the read-ahead memory budget",
             shed.clone(),
         );
+        let replies_abandoned = Counter::default();
+        registry.register(
+            "tip_atlas_replies_abandoned",
+            "Replies abandoned at the write timeout, their clients' connections closed",
+            replies_abandoned.clone(),
+        );
         let cache_hits = Counter::default();
         registry.register("tip_atlas_reply_cache_hits", "Replies served from the reply cache", cache_hits.clone());
         let cache_misses = Counter::default();
@@ -107,6 +114,7 @@ impl Metrics {
             handling_seconds,
             in_flight,
             shed,
+            replies_abandoned,
             cache_hits,
             cache_misses,
             ingested,
@@ -152,6 +160,11 @@ fn go_code_name(code: tonic::Code) -> String {
         tonic::Code::Cancelled => "Canceled".to_owned(),
         other => format!("{other:?}"),
     }
+}
+
+/// A reply was abandoned at the write timeout.
+pub(crate) fn reply_abandoned() {
+    metrics().replies_abandoned.inc();
 }
 
 /// A call was shed: refused for want of capacity.

@@ -202,6 +202,7 @@ fn abandon_when_unread(
                 write_timeout_secs = write_timeout.as_secs_f64(),
                 "reply abandoned: its client read none of it for the write timeout; its connection is closed"
             );
+            crate::metrics::reply_abandoned();
             close_client();
             return;
         }
