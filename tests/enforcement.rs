@@ -94,15 +94,7 @@ fn spell(n: i64) -> String {
 
 /// `n` with thousands separators: "1,234,567".
 fn with_commas(n: i64) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
+    tip_corpus::with_thousands_separators(n.unsigned_abs())
 }
 
 proptest! {

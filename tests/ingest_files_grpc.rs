@@ -50,15 +50,20 @@ async fn not_found(server: &TestServer, name: &str) -> bool {
     answer.is_err_and(|status| status.code() == Code::NotFound)
 }
 
-#[tokio::test]
-async fn a_page_of_several_countries_is_one_outcome_per_country() {
-    let server = TestServer::start().await;
-    let page = fixtures_html::state_gov_2001_2008(
+/// A state.gov page of the 2001 report with two countries' narratives.
+fn angola_and_nigeria_2001() -> String {
+    fixtures_html::state_gov_2001_2008(
         &[&narrative("ANGOLA_2001_stategov_COMPLETE.txt"), &narrative("NIGERIA_2001_refworld.txt")],
         "IV. Country Narratives -- Tier 2",
         2001,
         3_930,
-    );
+    )
+}
+
+#[tokio::test]
+async fn a_page_of_several_countries_is_one_outcome_per_country() {
+    let server = TestServer::start().await;
+    let page = angola_and_nigeria_2001();
     let request = IngestDocumentRequest {
         content: page.into_bytes(),
         source_uri: "https://2009-2017.state.gov/j/tip/rls/tiprpt/2001/3930.htm".into(),
@@ -79,12 +84,7 @@ async fn a_page_of_several_countries_is_one_outcome_per_country() {
 #[tokio::test]
 async fn a_bulk_stream_answers_each_narrative_of_a_page_of_several() {
     let server = TestServer::start().await;
-    let page = fixtures_html::state_gov_2001_2008(
-        &[&narrative("ANGOLA_2001_stategov_COMPLETE.txt"), &narrative("NIGERIA_2001_refworld.txt")],
-        "IV. Country Narratives -- Tier 2",
-        2001,
-        3_930,
-    );
+    let page = angola_and_nigeria_2001();
     let document = IngestDocumentRequest { content: page.into_bytes(), ..Default::default() };
     let requests = tokio_stream::iter([IngestDocumentsRequest { document: Some(document) }]);
     let mut answers = server.ingest().ingest_documents(requests).await.unwrap().into_inner();

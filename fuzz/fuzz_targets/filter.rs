@@ -46,13 +46,7 @@ fuzz_target!(|bytes: &[u8]| {
 fn assert_spans_within(text: &str, expr: &Expr) {
     let span = expr.span();
     assert!(text.get(span.start..span.end).is_some(), "{text:?}: span {span:?} of {expr}");
-    let children: Vec<&Expr> = match expr {
-        Expr::Restriction(_) => Vec::new(),
-        Expr::Not { operand, .. } => vec![operand],
-        Expr::Group { inner, .. } => vec![inner],
-        Expr::And(operands) | Expr::Or(operands) => operands.iter().collect(),
-    };
-    for child in children {
+    for child in expr.children() {
         let inner = child.span();
         assert!(span.start <= inner.start && inner.end <= span.end, "{text:?}: {inner:?} outside {span:?}");
         assert_spans_within(text, child);

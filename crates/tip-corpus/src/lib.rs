@@ -73,6 +73,19 @@ pub struct Document {
     pub bytes: Vec<u8>,
 }
 
+/// `n` with thousands separators, as the reports print counts: "1,234,567".
+pub fn with_thousands_separators(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// How many documents name each country-year once: countries × years (4,725).
 pub fn sweep() -> usize {
     CountryRegistry::global().all().len() * YEARS

@@ -74,15 +74,7 @@ fn count(n: u64) -> String {
     if n < 10 {
         return NUMBER_WORDS[n as usize].to_owned();
     }
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
+    crate::with_thousands_separators(n)
 }
 
 pub(crate) struct Writer {

@@ -72,6 +72,16 @@ impl Expr {
             }
         }
     }
+
+    /// The expressions directly inside this one, in the order written.
+    pub fn children(&self) -> Vec<&Expr> {
+        match self {
+            Expr::Restriction(_) => Vec::new(),
+            Expr::Not { operand, .. } => vec![operand],
+            Expr::Group { inner, .. } => vec![inner],
+            Expr::And(operands) | Expr::Or(operands) => operands.iter().collect(),
+        }
+    }
 }
 
 /// Shows the structure as an S-expression, such as `(AND year = 2023 (OR tier = 2 tier = 3))`;

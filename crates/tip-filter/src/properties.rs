@@ -67,13 +67,7 @@ fn text() -> impl Strategy<Value = String> {
 fn spans_within(text: &str, expr: &Expr) -> Result<(), TestCaseError> {
     let span = expr.span();
     prop_assert!(text.get(span.start..span.end).is_some(), "span {:?} of {}", span, expr);
-    let children: Vec<&Expr> = match expr {
-        Expr::Restriction(_) => Vec::new(),
-        Expr::Not { operand, .. } => vec![operand],
-        Expr::Group { inner, .. } => vec![inner],
-        Expr::And(operands) | Expr::Or(operands) => operands.iter().collect(),
-    };
-    for child in children {
+    for child in expr.children() {
         let inner = child.span();
         prop_assert!(span.start <= inner.start && inner.end <= span.end, "{:?} outside {:?}", inner, span);
         spans_within(text, child)?;

@@ -12,34 +12,18 @@
 //! cost grows linearly, the size ratio (400) when it grows quadratically.
 
 use std::hint::black_box;
-use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
+
+mod criterion_run;
 
 use criterion::{BenchmarkId, Criterion, SamplingMode, Throughput};
 use tip_ingest::{Hints, parse_document};
 
 use tip_corpus::pathological::Pattern;
 
+use criterion_run::{median_seconds, output_directory};
+
 const SIZES: [usize; 4] = [10_000, 100_000, 1_000_000, 4_000_000];
-
-fn output_directory() -> PathBuf {
-    std::env::var_os("CRITERION_HOME").map(PathBuf::from).unwrap_or_else(|| {
-        let target = std::env::var_os("CARGO_TARGET_DIR")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target"));
-        target.join("criterion")
-    })
-}
-
-/// The median time of one iteration, in seconds, as criterion saved it in this run.
-fn median_seconds(directory: &Path, group: &str, size: usize, since: SystemTime) -> Option<f64> {
-    let path = directory.join(group).join(size.to_string()).join("new").join("estimates.json");
-    if std::fs::metadata(&path).and_then(|m| m.modified()).ok()? < since {
-        return None;
-    }
-    let json: serde_json::Value = serde_json::from_slice(&std::fs::read(path).ok()?).ok()?;
-    Some(json["median"]["point_estimate"].as_f64()? / 1e9)
-}
 
 fn main() {
     let hints = Hints { year: Some(2023), ..Hints::default() };
@@ -74,7 +58,7 @@ fn main() {
             .iter()
             .map(|&size| {
                 let bytes = pattern.document(size).len() as f64;
-                median_seconds(&directory, pattern.name(), size, started).map(|s| s * 1e9 / bytes)
+                median_seconds(&directory, &format!("{}/{size}", pattern.name()), started).map(|s| s * 1e9 / bytes)
             })
             .collect();
         if per_byte.iter().all(Option::is_none) {

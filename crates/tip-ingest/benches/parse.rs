@@ -17,38 +17,22 @@
 //! ratios to the floor, from the medians of this run.
 
 use std::hint::black_box;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::{Duration, SystemTime};
+
+mod criterion_run;
 
 use criterion::{Criterion, SamplingMode, Throughput};
 use sha2::{Digest, Sha256};
 use tip_ingest::{Hints, parse_document};
+
+use criterion_run::{median_seconds, output_directory};
 
 const DOCUMENTS: usize = 500;
 const GROUP: &str = "parse";
 const FLOOR: &str = "floor_memchr_lines";
 const SHA256: &str = "sha256";
 const PARSE: &str = "parse_document";
-
-fn output_directory() -> PathBuf {
-    std::env::var_os("CRITERION_HOME").map(PathBuf::from).unwrap_or_else(|| {
-        let target = std::env::var_os("CARGO_TARGET_DIR")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target"));
-        target.join("criterion")
-    })
-}
-
-/// The median time of one iteration, in seconds, as criterion saved it in this run (a file from
-/// an earlier run, of a benchmark filtered out of this one, does not count).
-fn median_seconds(directory: &Path, bench: &str, since: SystemTime) -> Option<f64> {
-    let path = directory.join(GROUP).join(bench).join("new").join("estimates.json");
-    if std::fs::metadata(&path).and_then(|m| m.modified()).ok()? < since {
-        return None;
-    }
-    let json: serde_json::Value = serde_json::from_slice(&std::fs::read(path).ok()?).ok()?;
-    Some(json["median"]["point_estimate"].as_f64()? / 1e9)
-}
 
 fn main() {
     let documents: Vec<(Hints, Vec<u8>)> = (0..DOCUMENTS)
@@ -91,12 +75,12 @@ fn main() {
     group.finish();
     criterion.final_summary();
 
-    let floor = median_seconds(&directory, FLOOR, started);
+    let floor = median_seconds(&directory, &format!("{GROUP}/{FLOOR}"), started);
     println!();
     println!("parse: {DOCUMENTS} documents, {:.2} MB, one core; medians of this run", total as f64 / 1e6);
     println!("{:<22} {:>12} {:>10} {:>12} {:>14}", "measurement", "median", "MB/s", "documents/s", "speed vs floor");
     for bench in [FLOOR, SHA256, PARSE] {
-        let Some(seconds) = median_seconds(&directory, bench, started) else {
+        let Some(seconds) = median_seconds(&directory, &format!("{GROUP}/{bench}"), started) else {
             println!("{bench:<22} {:>12}", "not run");
             continue;
         };

@@ -3,7 +3,9 @@
 //! every spelling of the reports ("Tier 2 Watch List", "2WL"); countries by code, name or
 //! resource name.
 
-use crate::pb::{Completeness, Region, StandardsFinding, Tier, TierChange, TierMovement};
+use crate::pb::{
+    Completeness, EnforcementMeasure, EnforcementPeriod, Region, StandardsFinding, Tier, TierChange, TierMovement, Unit,
+};
 use crate::{Country, CountryRegistry, parse_tier};
 
 /// A value that names none of what was expected.
@@ -67,6 +69,27 @@ pub fn movement(value: &str) -> Result<TierMovement, UnknownName> {
         TierMovement::from_str_name,
         "movement: use UPGRADED, DOWNGRADED, UNCHANGED, FIRST_RANKED, AFTER_GAP or SPECIAL_CASE",
     )
+}
+
+/// An enforcement measure by enum name or short name ("ENFORCEMENT_MEASURE_CONVICTIONS",
+/// "convictions").
+pub fn measure(value: &str) -> Result<EnforcementMeasure, UnknownName> {
+    prefixed(
+        value,
+        "ENFORCEMENT_MEASURE_",
+        EnforcementMeasure::from_str_name,
+        "measure: use INVESTIGATIONS, PROSECUTIONS, CONVICTIONS or VICTIMS_IDENTIFIED",
+    )
+}
+
+/// What a figure counts, by enum name or short name ("UNIT_CASES", "cases").
+pub fn unit(value: &str) -> Result<Unit, UnknownName> {
+    prefixed(value, "UNIT_", Unit::from_str_name, "unit: use PERSONS or CASES")
+}
+
+/// The period of a figure by enum name or short name ("ENFORCEMENT_PERIOD_PREVIOUS", "previous").
+pub fn period(value: &str) -> Result<EnforcementPeriod, UnknownName> {
+    prefixed(value, "ENFORCEMENT_PERIOD_", EnforcementPeriod::from_str_name, "period: use REPORTING or PREVIOUS")
 }
 
 /// A completeness by enum name or short name ("COMPLETENESS_EXCERPT", "excerpt").

@@ -4,19 +4,26 @@
 use rusqlite::types::Value;
 use tip_filter::{Field, FieldKind, SqlValue, compile_filter, compile_order_by};
 use tip_model::enum_names::{self, UnknownName};
-use tip_model::pb::{EnforcementMeasure, EnforcementPeriod, Unit};
 
 use crate::error::ApiError;
 
 /// A compiled filter whose values rusqlite binds.
 pub type SqlFilter = tip_filter::SqlFilter<Value>;
 
+// The fields several listings share, each on the column of the same name.
+const YEAR: Field = Field { name: "year", column: "year", kind: FieldKind::Integer };
+const COUNTRY: Field = Field { name: "country", column: "iso3", kind: FieldKind::Text { normalize: country_code } };
+const REGION: Field =
+    Field { name: "region", column: "region", kind: FieldKind::Enum { parse: |v| number(enum_names::region(v)) } };
+const TIER: Field =
+    Field { name: "tier", column: "tier", kind: FieldKind::Enum { parse: |v| number(enum_names::tier(v)) } };
+
 /// The fields a report filter may name, and their columns.
 pub const REPORT_FIELDS: &[Field] = &[
-    Field { name: "year", column: "year", kind: FieldKind::Integer },
-    Field { name: "country", column: "iso3", kind: FieldKind::Text { normalize: country_code } },
-    Field { name: "tier", column: "tier", kind: FieldKind::Enum { parse: |v| number(enum_names::tier(v)) } },
-    Field { name: "region", column: "region", kind: FieldKind::Enum { parse: |v| number(enum_names::region(v)) } },
+    YEAR,
+    COUNTRY,
+    TIER,
+    REGION,
     Field { name: "finding", column: "finding", kind: FieldKind::Enum { parse: |v| number(enum_names::finding(v)) } },
     Field {
         name: "tier_change",
@@ -30,20 +37,17 @@ pub const REPORT_FIELDS: &[Field] = &[
     },
 ];
 
-/// The fields a country filter may name, and their columns.
-pub const COUNTRY_FIELDS: &[Field] = &[
-    Field { name: "country", column: "iso3", kind: FieldKind::Text { normalize: country_code } },
-    Field { name: "region", column: "region", kind: FieldKind::Enum { parse: |v| number(enum_names::region(v)) } },
-    Field { name: "tier", column: "latest_tier", kind: FieldKind::Enum { parse: |v| number(enum_names::tier(v)) } },
-    Field { name: "year", column: "latest_year", kind: FieldKind::Integer },
-];
+/// The fields a country filter may name, and their columns: tier and year are those of the
+/// latest placement.
+pub const COUNTRY_FIELDS: &[Field] =
+    &[COUNTRY, REGION, Field { column: "latest_tier", ..TIER }, Field { column: "latest_year", ..YEAR }];
 
 /// The fields a placement filter may name, and their columns.
 pub const PLACEMENT_FIELDS: &[Field] = &[
-    Field { name: "year", column: "year", kind: FieldKind::Integer },
-    Field { name: "country", column: "iso3", kind: FieldKind::Text { normalize: country_code } },
-    Field { name: "region", column: "region", kind: FieldKind::Enum { parse: |v| number(enum_names::region(v)) } },
-    Field { name: "tier", column: "tier", kind: FieldKind::Enum { parse: |v| number(enum_names::tier(v)) } },
+    YEAR,
+    COUNTRY,
+    REGION,
+    TIER,
     Field {
         name: "movement",
         column: "movement",
@@ -53,59 +57,13 @@ pub const PLACEMENT_FIELDS: &[Field] = &[
 
 /// The fields an enforcement figure filter may name, and the columns of the rows they read.
 pub const ENFORCEMENT_FIELDS: &[Field] = &[
-    Field {
-        name: "measure",
-        column: "measure",
-        kind: FieldKind::Enum {
-            parse: |v| {
-                short_enum(
-                    v,
-                    "ENFORCEMENT_MEASURE_",
-                    EnforcementMeasure::from_str_name,
-                    "measure: use INVESTIGATIONS, PROSECUTIONS, CONVICTIONS or VICTIMS_IDENTIFIED",
-                )
-            },
-        },
-    },
-    Field { name: "region", column: "region", kind: FieldKind::Enum { parse: |v| number(enum_names::region(v)) } },
-    Field { name: "country", column: "iso3", kind: FieldKind::Text { normalize: country_code } },
-    Field {
-        name: "unit",
-        column: "unit",
-        kind: FieldKind::Enum { parse: |v| short_enum(v, "UNIT_", Unit::from_str_name, "unit: use PERSONS or CASES") },
-    },
-    Field {
-        name: "period",
-        column: "period",
-        kind: FieldKind::Enum {
-            parse: |v| {
-                short_enum(
-                    v,
-                    "ENFORCEMENT_PERIOD_",
-                    EnforcementPeriod::from_str_name,
-                    "period: use REPORTING or PREVIOUS",
-                )
-            },
-        },
-    },
+    Field { name: "measure", column: "measure", kind: FieldKind::Enum { parse: |v| number(enum_names::measure(v)) } },
+    REGION,
+    COUNTRY,
+    Field { name: "unit", column: "unit", kind: FieldKind::Enum { parse: |v| number(enum_names::unit(v)) } },
+    Field { name: "period", column: "period", kind: FieldKind::Enum { parse: |v| number(enum_names::period(v)) } },
     Field { name: "count", column: "count", kind: FieldKind::Integer },
 ];
-
-/// The number of an enum value named in full ("UNIT_CASES") or without its prefix in any case
-/// ("cases"); `UNSPECIFIED` names nothing.
-fn short_enum<E: Into<i32>>(
-    value: &str,
-    prefix: &str,
-    from_name: fn(&str) -> Option<E>,
-    expected: &str,
-) -> Result<i64, String> {
-    let upper = value.to_ascii_uppercase();
-    let full = if upper.starts_with(prefix) { upper } else { format!("{prefix}{upper}") };
-    match from_name(&full).map(|e| i64::from(e.into())) {
-        Some(number) if number != 0 => Ok(number),
-        _ => Err(format!("{value:?} is not a {expected}")),
-    }
-}
 
 /// The stored code of a country, as `iso3` holds it.
 fn country_code(value: &str) -> Result<String, String> {
@@ -139,7 +97,7 @@ fn sqlite_value(value: SqlValue) -> Value {
 
 #[cfg(test)]
 mod tests {
-    use tip_model::pb::{Completeness, Region, Tier};
+    use tip_model::pb::{Completeness, EnforcementMeasure, EnforcementPeriod, Region, Tier, Unit};
 
     use super::*;
     use crate::store::Store;

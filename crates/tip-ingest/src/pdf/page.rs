@@ -5,16 +5,9 @@
 
 use super::content::Run;
 
-/// One line of text on the page.
-#[derive(Clone, Debug)]
-pub(super) struct Line {
-    pub text: String,
-    pub x0: f32,
-    pub x1: f32,
-    pub y: f32,
-    pub size: f32,
-    pub bold: bool,
-}
+/// One line of text on the page: the runs on it joined into one (bold when most of its
+/// characters are).
+pub(super) type Line = Run;
 
 /// Lines that belong together: a paragraph, a heading, a bullet item, a list entry's run.
 #[derive(Clone, Debug)]
