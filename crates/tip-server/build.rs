@@ -2,8 +2,13 @@
 //! types of `tip-model`, so every crate shares one set of types; and lists the files of the
 //! built page, `web/dist`, for `web.rs` to embed.
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::{env, fs};
+
+use flate2::Compression;
+use flate2::write::GzEncoder;
+use sha2::{Digest, Sha256};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let proto_root = PathBuf::from(env::var("CARGO_MANIFEST_DIR")?).join("../../proto");
@@ -16,19 +21,38 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     embed_page(&PathBuf::from(env::var("CARGO_MANIFEST_DIR")?).join("../../web/dist"))
 }
 
-/// Writes `web_assets.rs`: `EMBEDDED`, every file under `dist` as (path from `dist`, bytes).
+/// Writes `web_assets.rs`: `EMBEDDED`, every file under `dist` with its ETag (a digest of its
+/// bytes) and, where it comes out smaller, a gzip copy, made here once rather than at every start.
 fn embed_page(dist: &Path) -> Result<(), Box<dyn std::error::Error>> {
     println!("cargo:rerun-if-changed={}", dist.display());
+    let out = PathBuf::from(env::var("OUT_DIR")?);
     let mut files = Vec::new();
     collect_files(dist, dist, &mut files)?;
     files.sort();
-    let mut table = String::from("static EMBEDDED: &[(&str, &[u8])] = &[\n");
+    let mut table = String::from("static EMBEDDED: &[EmbeddedFile] = &[\n");
     for (relative, absolute) in &files {
         println!("cargo:rerun-if-changed={}", absolute.display());
-        table.push_str(&format!("    ({relative:?}, include_bytes!({:?})),\n", absolute.display().to_string()));
+        let bytes = fs::read(absolute)?;
+        let digest = Sha256::digest(&bytes);
+        let etag = format!("\"{}\"", digest[..12].iter().map(|b| format!("{b:02x}")).collect::<String>());
+        let mut encoder = GzEncoder::new(Vec::new(), Compression::best());
+        encoder.write_all(&bytes)?;
+        let gzipped = encoder.finish()?;
+        let gzipped = if gzipped.len() < bytes.len() {
+            let path = out.join("web").join(format!("{relative}.gz"));
+            fs::create_dir_all(path.parent().expect("a file has a folder"))?;
+            fs::write(&path, gzipped)?;
+            format!("Some(include_bytes!({:?}))", path.display().to_string())
+        } else {
+            "None".to_owned()
+        };
+        let bytes = format!("include_bytes!({:?})", absolute.display().to_string());
+        table.push_str(&format!(
+            "    EmbeddedFile {{ path: {relative:?}, etag: {etag:?}, bytes: {bytes}, gzipped: {gzipped} }},\n"
+        ));
     }
     table.push_str("];\n");
-    fs::write(PathBuf::from(env::var("OUT_DIR")?).join("web_assets.rs"), table)?;
+    fs::write(out.join("web_assets.rs"), table)?;
     Ok(())
 }
 

@@ -2,13 +2,13 @@
 //! answered to `GET` and `HEAD` on the serving port, beside gRPC and gRPC-Web. The page is a
 //! client of the public API over gRPC-Web, so it needs nothing else from the server.
 //!
-//! Files are held in memory, with a gzip copy for clients that take it and an ETag, so a page
-//! load costs no disk and no CPU beyond the copy: it takes no share of the requests in flight,
-//! and meets the connection limits as every request does. `--web-dir` reads a folder instead,
-//! for working on the page without rebuilding the binary.
+//! Files are built into the binary with a gzip copy for clients that take it and an ETag, both
+//! made by build.rs, so a page load costs no disk and no CPU beyond the copy, and starting costs
+//! nothing: it takes no share of the requests in flight, and meets the connection limits as every
+//! request does. `--web-dir` reads a folder instead, for working on the page without rebuilding
+//! the binary: those files are sent as they are, without an ETag.
 
 use std::collections::HashMap;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
@@ -16,11 +16,21 @@ use std::time::Instant;
 use bytes::Bytes;
 use http::header::{self, HeaderValue};
 use http::{Method, Response, StatusCode};
-use sha2::{Digest, Sha256};
 
 use crate::http_endpoint::{Answer, Endpoint};
 
-// `EMBEDDED`: every file of web/dist as (path, bytes), written by build.rs.
+/// A file of web/dist as build.rs embeds it.
+struct EmbeddedFile {
+    /// From web/dist, such as `app.js`.
+    path: &'static str,
+    /// A quoted digest of the bytes.
+    etag: &'static str,
+    bytes: &'static [u8],
+    /// Only when smaller than the file itself.
+    gzipped: Option<&'static [u8]>,
+}
+
+// `EMBEDDED`: every file of web/dist, written by build.rs.
 include!(concat!(env!("OUT_DIR"), "/web_assets.rs"));
 
 /// Where the page's files come from.
@@ -35,29 +45,24 @@ pub enum PageSource {
 /// One file as it is served.
 struct Asset {
     content_type: &'static str,
-    etag: HeaderValue,
+    etag: Option<HeaderValue>,
     bytes: Bytes,
-    /// Only when smaller than the file itself.
     gzipped: Option<Bytes>,
 }
 
 impl Asset {
-    /// The file at `path`, with a gzip copy when `compress` (once, at start: a folder's files,
-    /// read at every request, are sent as they are).
-    fn new(path: &str, bytes: Vec<u8>, compress: bool) -> Self {
-        let digest = Sha256::digest(&bytes);
-        let hex: String = digest[..12].iter().map(|b| format!("{b:02x}")).collect();
-        let etag = HeaderValue::from_str(&format!("\"{hex}\"")).expect("hex digits are a valid header value");
-        let gzipped =
-            compress.then(|| gzip(&bytes)).flatten().filter(|gzipped| gzipped.len() < bytes.len()).map(Bytes::from);
-        Self { content_type: content_type(path), etag, bytes: Bytes::from(bytes), gzipped }
+    fn embedded(file: &EmbeddedFile) -> Self {
+        Self {
+            content_type: content_type(file.path),
+            etag: Some(HeaderValue::from_static(file.etag)),
+            bytes: Bytes::from_static(file.bytes),
+            gzipped: file.gzipped.map(Bytes::from_static),
+        }
     }
-}
 
-fn gzip(bytes: &[u8]) -> Option<Vec<u8>> {
-    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
-    encoder.write_all(bytes).ok()?;
-    encoder.finish().ok()
+    fn read(path: &str, bytes: Vec<u8>) -> Self {
+        Self { content_type: content_type(path), etag: None, bytes: Bytes::from(bytes), gzipped: None }
+    }
 }
 
 fn content_type(path: &str) -> &'static str {
@@ -99,9 +104,7 @@ struct Assets {
 impl Assets {
     fn new(source: PageSource) -> Self {
         let embedded = match source {
-            PageSource::Embedded => {
-                EMBEDDED.iter().map(|(path, bytes)| (*path, Arc::new(Asset::new(path, bytes.to_vec(), true)))).collect()
-            }
+            PageSource::Embedded => EMBEDDED.iter().map(|file| (file.path, Arc::new(Asset::embedded(file)))).collect(),
             PageSource::Folder(_) => HashMap::new(),
         };
         Self { source, embedded }
@@ -117,7 +120,7 @@ impl Assets {
 
 async fn read_from(folder: &Path, path: &str) -> Option<Arc<Asset>> {
     let (file, path) = (folder.join(path), path.to_owned());
-    let read = move || Some(Arc::new(Asset::new(&path, std::fs::read(file).ok()?, false)));
+    let read = move || Some(Arc::new(Asset::read(&path, std::fs::read(file).ok()?)));
     tokio::task::spawn_blocking(read).await.ok()?
 }
 
@@ -166,13 +169,15 @@ fn respond(request: &http::request::Parts, asset: Option<&Asset>) -> Response<to
     };
     let mut response = Response::new(tonic::body::Body::empty());
     let headers = response.headers_mut();
-    headers.insert(header::ETAG, asset.etag.clone());
+    if let Some(etag) = &asset.etag {
+        headers.insert(header::ETAG, etag.clone());
+    }
     // Revalidated at every load (a 304 costs a few bytes): a new binary serves a new page at once.
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
     headers.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(asset.content_type));
     security_headers(headers);
-    let unchanged = request.headers.get(header::IF_NONE_MATCH).is_some_and(|tag| *tag == asset.etag);
+    let unchanged = request.headers.get(header::IF_NONE_MATCH).is_some_and(|tag| asset.etag.as_ref() == Some(tag));
     if unchanged {
         *response.status_mut() = StatusCode::NOT_MODIFIED;
         return response;
@@ -242,11 +247,23 @@ mod tests {
         let assets = Assets::new(PageSource::Embedded);
         let index = assets.embedded.get("index.html").expect("web/dist/index.html is built in");
         assert_eq!(index.content_type, "text/html; charset=utf-8");
+        // build.rs made the ETag and the gzip copy.
+        let script = assets.embedded.get("app.js").expect("web/dist/app.js is built in");
+        assert!(script.etag.as_ref().is_some_and(|etag| etag.len() == 26), "{:?}", script.etag);
+        assert!(script.gzipped.as_ref().is_some_and(|gzipped| gzipped.len() < script.bytes.len() / 2));
     }
 
     #[tokio::test]
     async fn a_page_file_is_gzipped_for_clients_that_take_it_and_revalidated_by_its_etag() {
-        let asset = Asset::new("app.js", "let atlas = 1;\n".repeat(200).into_bytes(), true);
+        let bytes = "let atlas = 1;\n".repeat(200).into_bytes();
+        let mut gzip = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+        std::io::Write::write_all(&mut gzip, &bytes).unwrap();
+        let asset = Asset {
+            content_type: content_type("app.js"),
+            etag: Some(HeaderValue::from_static("\"5eed\"")),
+            gzipped: Some(Bytes::from(gzip.finish().unwrap())),
+            bytes: Bytes::from(bytes),
+        };
         let request = |headers: &[(header::HeaderName, &str)]| {
             let mut request = Request::get("/app.js");
             for (name, value) in headers {
