@@ -9,8 +9,8 @@ use tip_model::coverage::placement_coverage;
 use tip_model::history::{compare_tiers, tier_history};
 use tip_model::names::country_name;
 use tip_model::pb::{
-    PlacementCoverage, RecurringRecommendation, Region, ReportComparison, SourceCount, TierChangeEntry, TierCount,
-    TierDistributionRow, TierHistory, TierHistoryEntry, TierMovement, YearPlacementCoverage,
+    PlacementCoverage, RecurringRecommendation, Region, ReportComparison, SourceCount, Tier, TierChangeEntry,
+    TierCount, TierDistributionRow, TierHistory, TierHistoryEntry, TierMovement, YearPlacementCoverage,
 };
 
 use super::requests::{Comparison, CoverageQuery, DistributionQuery, RecommendationListing, TierChangeQuery};
@@ -54,17 +54,21 @@ impl Catalog {
     /// Special Case, then (on request) the unchanged.
     pub async fn tier_changes(&self, query: TierChangeQuery) -> Result<Vec<TierChangeEntry>, ApiError> {
         let TierChangeQuery { year, region, include_unchanged } = query;
+        // The year's placements as writes derive them from the histories (`year_placements`).
+        let mut filter = SqlFilter::default().and("year = ?", i64::from(year.get()));
+        if region != Region::Unspecified {
+            filter = filter.and("region = ?", i64::from(region as i32));
+        }
+        let store = self.store.clone();
+        let (placements, _) = blocking(move || store.list_placements(&filter, "iso3", 0, u64::MAX)).await?;
         let mut changes = Vec::new();
-        for (iso3, entries) in self.all_histories().await? {
-            let Some(country) = self.registry.get(iso3) else { continue };
-            if region != Region::Unspecified && country.region != region {
-                continue;
-            }
-            let Some(entry) = entries.iter().find(|e| e.year == year.get() && !e.missing) else { continue };
+        for entry in placements {
+            let Some(country) = self.registry.get(entry.iso3) else { continue };
             if entry.previous_year == 0 {
                 continue; // first ranked: nothing to move from
             }
-            let moved = compare_tiers(entry.previous_tier(), entry.tier());
+            let tier = |number| Tier::try_from(number).unwrap_or_default();
+            let moved = compare_tiers(tier(entry.previous_tier), tier(entry.tier));
             let wanted = match moved {
                 TierMovement::Upgraded | TierMovement::Downgraded | TierMovement::SpecialCase => true,
                 TierMovement::Unchanged => include_unchanged,
@@ -72,7 +76,7 @@ impl Catalog {
             };
             if wanted {
                 changes.push(TierChangeEntry {
-                    country: country_name(iso3),
+                    country: country_name(entry.iso3),
                     display_name: country.display_name.clone(),
                     region: country.region as i32,
                     from_tier: entry.previous_tier,
