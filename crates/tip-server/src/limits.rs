@@ -19,6 +19,7 @@
 
 use std::collections::HashSet;
 use std::future::Future;
+use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
@@ -35,7 +36,7 @@ use tonic_types::{ErrorDetails, StatusExt};
 use tower::{Layer, Service};
 
 use crate::connections::OpenConnections;
-use crate::reply_writing::{CloseClient, ReplyWriting};
+use crate::reply_writing::ReplyWriting;
 
 /// How long a shed client is asked to wait before it retries.
 const RETRY_AFTER: Duration = Duration::from_millis(200);
@@ -91,7 +92,8 @@ impl RequestLimitsLayer {
     pub fn new(limits: RequestLimits) -> Self {
         let permits = Arc::new(Semaphore::new(limits.max_in_flight));
         let read_ahead = Semaphore::new(READ_AHEAD_MESSAGES * limits.max_message);
-        let replies = ReplyWriting::new(limits.max_unsent_reply_bytes, limits.write_timeout);
+        let replies =
+            ReplyWriting::new(limits.max_unsent_reply_bytes, limits.write_timeout, limits.connections.clone());
         Self { shared: Arc::new(Shared { limits, permits, read_ahead, replies }) }
     }
 }
@@ -161,7 +163,7 @@ where
     S: Service<Request<Body>, Response = Response<Body>>,
 {
     let limits = &shared.limits;
-    let close_client = closer_of_client(&request, &limits.connections);
+    let client = client_address(&request);
     let (parts, mut body) = request.into_parts();
     let path = parts.uri.path();
     let mut read_ahead = None;
@@ -203,24 +205,16 @@ where
     // The permit is not held while the reply is written: a client that stops reading would
     // hold it as long as it likes, and a few such clients would shed everyone else. The reply's
     // writing has bounds of its own.
-    response
-        .map(|response| oversized_as_resource_exhausted(response).map(|body| shared.replies.bound(body, close_client)))
+    response.map(|response| oversized_as_resource_exhausted(response).map(|body| shared.replies.bound(body, client)))
 }
 
-/// What closes the connection a request came on (nothing for a connection not accepted by
-/// [`crate::connections::Incoming`]).
-fn closer_of_client(request: &Request<Body>, connections: &OpenConnections) -> CloseClient {
+/// The address of the client a request came from, plain or over TLS.
+fn client_address(request: &Request<Body>) -> Option<SocketAddr> {
     let extensions = request.extensions();
-    let peer = extensions
+    extensions
         .get::<TcpConnectInfo>()
         .and_then(TcpConnectInfo::remote_addr)
-        .or_else(|| extensions.get::<TlsConnectInfo<TcpConnectInfo>>().and_then(|tls| tls.get_ref().remote_addr()));
-    let connections = connections.clone();
-    Box::new(move || {
-        if let Some(peer) = peer {
-            connections.close(peer);
-        }
-    })
+        .or_else(|| extensions.get::<TlsConnectInfo<TcpConnectInfo>>().and_then(|tls| tls.get_ref().remote_addr()))
 }
 
 tokio::task_local! {

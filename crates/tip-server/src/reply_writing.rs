@@ -10,6 +10,7 @@
 //!   whether or not hyper ever polls the body again: the piece hyper holds for each stream of a
 //!   stuck client goes too. Should hyper poll the body first, the stream is reset with CANCEL.
 
+use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex, Weak};
 use std::task::{Context, Poll, ready};
@@ -23,6 +24,8 @@ use tokio::time::Instant;
 use tonic::Code;
 use tonic::body::Body;
 use tonic_types::{ErrorDetails, StatusExt};
+
+use crate::connections::OpenConnections;
 
 /// The most hyper is handed at once: HTTP/2's default frame size. Smaller messages pass as they
 /// are, and are not counted: hyper holds one at a time per stream.
@@ -39,40 +42,39 @@ pub struct ReplyWriting {
     budget: Arc<Semaphore>,
     max_unsent_bytes: usize,
     write_timeout: Duration,
+    /// Where the connection of an abandoned reply's client is closed.
+    connections: OpenConnections,
 }
 
 impl ReplyWriting {
     /// Replies that keep at most `max_unsent_bytes` between them, each abandoned once its client
-    /// has taken nothing for `write_timeout`.
-    pub fn new(max_unsent_bytes: usize, write_timeout: Duration) -> Self {
-        Self { budget: Arc::new(Semaphore::new(max_unsent_bytes)), max_unsent_bytes, write_timeout }
+    /// has taken nothing for `write_timeout`, and that client's connection (of `connections`)
+    /// closed.
+    pub fn new(max_unsent_bytes: usize, write_timeout: Duration, connections: OpenConnections) -> Self {
+        Self { budget: Arc::new(Semaphore::new(max_unsent_bytes)), max_unsent_bytes, write_timeout, connections }
     }
 
-    /// `body`, written within the bounds; `close_client` closes its client's connection if the
-    /// reply is abandoned.
-    pub fn bound(&self, body: Body, close_client: CloseClient) -> Body {
+    /// `body`, written within the bounds, to the client at `client` (None: a connection not
+    /// listed, which an abandoned reply leaves open).
+    pub fn bound(&self, body: Body, client: Option<SocketAddr>) -> Body {
         let unsent =
             Unsent { inner: Some(body), kept: Bytes::new(), share: None, taken: Instant::now(), abandoned: false };
         Body::new(BoundedReply {
             unsent: Arc::new(Mutex::new(unsent)),
             writing: self.clone(),
             timer: None,
-            close_client: Some(close_client),
+            client,
             span: tracing::Span::current(),
         })
     }
 }
-
-/// Closes the connection of a reply's client.
-pub type CloseClient = Box<dyn FnOnce() + Send>;
 
 struct BoundedReply {
     unsent: Arc<Mutex<Unsent>>,
     writing: ReplyWriting,
     /// The write-timeout timer, from the first message kept on.
     timer: Option<AbortHandle>,
-    /// Handed to the timer when it starts.
-    close_client: Option<CloseClient>,
+    client: Option<SocketAddr>,
     /// The request's span, for the log line of an abandoned reply.
     span: tracing::Span,
 }
@@ -151,9 +153,9 @@ impl http_body::Body for BoundedReply {
         unsent.share = Some(share);
         let piece = unsent.next_piece();
         drop(unsent);
-        if let Some(close_client) = this.close_client.take() {
+        if this.timer.is_none() {
             let unsent = Arc::downgrade(&this.unsent);
-            this.timer = Some(abandon_when_unread(unsent, this.writing.write_timeout, close_client, this.span.clone()));
+            this.timer = Some(abandon_when_unread(unsent, &this.writing, this.client, this.span.clone()));
         }
         Poll::Ready(Some(Ok(Frame::data(piece))))
     }
@@ -177,10 +179,11 @@ impl Drop for BoundedReply {
 /// poll a body whose client has no room left.
 fn abandon_when_unread(
     unsent: Weak<Mutex<Unsent>>,
-    write_timeout: Duration,
-    close_client: CloseClient,
+    writing: &ReplyWriting,
+    client: Option<SocketAddr>,
     span: tracing::Span,
 ) -> AbortHandle {
+    let (write_timeout, connections) = (writing.write_timeout, writing.connections.clone());
     let timer = async move {
         let mut deadline = Instant::now() + write_timeout;
         loop {
@@ -203,7 +206,9 @@ fn abandon_when_unread(
                 "reply abandoned: its client read none of it for the write timeout; its connection is closed"
             );
             crate::metrics::reply_abandoned();
-            close_client();
+            if let Some(client) = client {
+                connections.close(client);
+            }
             return;
         }
     };
@@ -230,9 +235,9 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn a_reply_is_abandoned_once_its_client_took_nothing_for_the_write_timeout() {
-        let writing = ReplyWriting::new(1 << 20, Duration::from_secs(10));
+        let writing = ReplyWriting::new(1 << 20, Duration::from_secs(10), OpenConnections::default());
         let message = numbered(5 * PIECE);
-        let mut body = writing.bound(reply(&message), Box::new(|| {}));
+        let mut body = writing.bound(reply(&message), None);
         let mut received = Vec::new();
         for _ in 0..3 {
             // A slow client, but one that takes a piece within every write timeout.
@@ -254,9 +259,9 @@ mod tests {
 
     #[tokio::test]
     async fn a_reply_comes_whole_in_pieces_and_one_past_the_budget_is_refused() {
-        let writing = ReplyWriting::new(4 * PIECE, Duration::from_secs(10));
+        let writing = ReplyWriting::new(4 * PIECE, Duration::from_secs(10), OpenConnections::default());
         let message = numbered(3 * PIECE + 5);
-        let mut read = writing.bound(reply(&message), Box::new(|| {}));
+        let mut read = writing.bound(reply(&message), None);
         let mut received = Vec::new();
         while let Some(frame) = next_frame(&mut read).await {
             received.extend_from_slice(&frame.unwrap().into_data().unwrap());
@@ -265,15 +270,15 @@ mod tests {
         assert!(read.is_end_stream());
         assert_eq!(writing.budget.available_permits(), 4 * PIECE, "the share came back");
 
-        let mut kept = writing.bound(reply(&message), Box::new(|| {}));
+        let mut kept = writing.bound(reply(&message), None);
         next_frame(&mut kept).await.unwrap().unwrap();
-        let mut refused = writing.bound(reply(&message), Box::new(|| {}));
+        let mut refused = writing.bound(reply(&message), None);
         let trailers = next_frame(&mut refused).await.unwrap().unwrap().into_trailers().unwrap();
         assert_eq!(crate::trailers::grpc_code(&trailers), Some(Code::ResourceExhausted));
         assert!(next_frame(&mut refused).await.is_none());
         // Small messages are neither kept nor counted.
         let small = Bytes::from_static(b"a small reply");
-        let mut passed = writing.bound(reply(&small), Box::new(|| {}));
+        let mut passed = writing.bound(reply(&small), None);
         assert_eq!(next_frame(&mut passed).await.unwrap().unwrap().into_data().unwrap(), small);
     }
 }
