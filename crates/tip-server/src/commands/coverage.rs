@@ -22,14 +22,7 @@ pub fn run(db: &Path, json: bool) -> ExitCode {
     };
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     let written = if json { write_json(&years, &mut out) } else { write_table(&years, &mut out) };
-    match written.and_then(|()| out.flush()) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
-        Err(error) => {
-            eprintln!("tip-atlas: coverage failed: {error}");
-            ExitCode::from(2)
-        }
-    }
+    super::output_written(written.and_then(|()| out.flush()), "coverage")
 }
 
 fn read(store: &Store) -> Result<Vec<YearCoverage>, String> {

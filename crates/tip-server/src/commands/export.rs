@@ -106,15 +106,7 @@ pub fn run(db: &Path, format: Format, what: What) -> ExitCode {
         What::Placements => export_placements(&store, &mut rows),
         What::Enforcement => for_each_report(&store, |report| write_figures(report, &mut rows)),
     };
-    match written.and_then(|()| rows.finish()) {
-        // A reader that stops early (`| head`) is not a failure.
-        Ok(()) => ExitCode::SUCCESS,
-        Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
-        Err(error) => {
-            eprintln!("tip-atlas: export failed: {error}");
-            ExitCode::from(2)
-        }
-    }
+    super::output_written(written.and_then(|()| rows.finish()), "export")
 }
 
 fn export_reports(store: &Store, rows: &mut Rows<impl Write>) -> std::io::Result<()> {

@@ -9,6 +9,7 @@ pub mod reindex;
 pub mod snapshot;
 
 use std::path::{Path, PathBuf};
+use std::process::ExitCode;
 
 use tip_server::Store;
 use tip_server::seeds::load_bundled;
@@ -75,6 +76,19 @@ pub fn read_tier_table(path: &Path, named: bool, failed: &mut bool) -> Option<ti
         Err(error) => {
             eprintln!("tip-atlas: passed over {}: {error}", path.display());
             None
+        }
+    }
+}
+
+/// The exit code of a command that wrote its output: a reader that stops early (`| head`) is not
+/// a failure; any other write error is printed.
+pub fn output_written(written: std::io::Result<()>, command: &str) -> ExitCode {
+    match written {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("tip-atlas: {command} failed: {error}");
+            ExitCode::from(2)
         }
     }
 }
